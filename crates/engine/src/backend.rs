@@ -1,0 +1,85 @@
+//! Picking where the model runs: a GPU through wgpu (Vulkan, Metal, DX12 or WebGPU) or the
+//! CPU through Burn's flex backend. The same model code runs on both.
+
+use burn::tensor::wgpu::wgpu;
+use burn::tensor::{Device, DeviceKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackendChoice {
+    /// A hardware GPU if there is one, else the CPU.
+    #[default]
+    Auto,
+    /// wgpu on whatever adapter it finds, software rasterizers (llvmpipe, SwiftShader) included.
+    Gpu,
+    Cpu,
+}
+
+impl std::str::FromStr for BackendChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "gpu" => Ok(Self::Gpu),
+            "cpu" => Ok(Self::Cpu),
+            other => Err(format!("unknown backend '{other}' (auto, gpu or cpu)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SelectedDevice {
+    pub device: Device,
+    pub is_gpu: bool,
+    /// "wgpu: NVIDIA GeForce RTX 4070 (Vulkan, DiscreteGpu)" or "cpu: flex".
+    pub description: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("no GPU adapter found (wgpu saw none); use --backend cpu")]
+    NoAdapter,
+    #[error("could not initialise the GPU: {0}")]
+    Init(String),
+}
+
+/// Chooses and initialises the device. Asynchronous because WebGPU adapters are.
+pub async fn select_device(choice: BackendChoice) -> Result<SelectedDevice, BackendError> {
+    let cpu = || SelectedDevice { device: Device::flex(), is_gpu: false, description: "cpu: flex (pure Rust)".into() };
+    if choice == BackendChoice::Cpu {
+        return Ok(cpu());
+    }
+    let adapter = wgpu::Instance::default()
+        .request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            ..Default::default()
+        })
+        .await
+        .ok();
+    let Some(info) = adapter.map(|a| a.get_info()) else {
+        return match choice {
+            BackendChoice::Auto => Ok(cpu()),
+            _ => Err(BackendError::NoAdapter),
+        };
+    };
+    let (kind, hardware) = match info.device_type {
+        wgpu::DeviceType::DiscreteGpu => (DeviceKind::DiscreteGpu(0), true),
+        wgpu::DeviceType::IntegratedGpu => (DeviceKind::IntegratedGpu(0), true),
+        wgpu::DeviceType::VirtualGpu => (DeviceKind::VirtualGpu(0), true),
+        wgpu::DeviceType::Cpu => (DeviceKind::Cpu, false),
+        wgpu::DeviceType::Other => (DeviceKind::DefaultDevice, true),
+    };
+    // A software rasterizer is slower than flex on the same cores: only use it when asked.
+    if choice == BackendChoice::Auto && !hardware {
+        return Ok(cpu());
+    }
+    let device = Device::wgpu_options()
+        .device_kind(kind)
+        .init_async()
+        .await
+        .map_err(|e| BackendError::Init(format!("{e:?}")))?;
+    Ok(SelectedDevice {
+        device,
+        is_gpu: true,
+        description: format!("wgpu: {} ({:?}, {:?})", info.name, info.backend, info.device_type),
+    })
+}

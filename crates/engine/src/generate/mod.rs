@@ -1,0 +1,169 @@
+//! Text generation: prefill, incremental decode, sampling, stop conditions, streaming.
+
+mod sampler;
+mod stop;
+
+pub use sampler::{argmax, Sampler, SamplingParams};
+pub use stop::StopStrings;
+
+use std::ops::ControlFlow;
+
+use serde::Serialize;
+
+use crate::model::{KvCache, Logits, ModelError, Transformer};
+use crate::tokenizer::Tokenizer;
+
+/// Milliseconds from some fixed point; the shells supply one (`Instant` natively,
+/// `performance.now()` in the browser) since the engine has no clock of its own.
+pub trait Clock {
+    fn now_ms(&self) -> f64;
+}
+
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    pub max_tokens: usize,
+    pub sampling: SamplingParams,
+    /// Generation ends before any of these would be printed.
+    pub stop_strings: Vec<String>,
+    /// End at the model's end-of-sequence / end-of-turn tokens.
+    pub stop_at_eos: bool,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        Self { max_tokens: 256, sampling: SamplingParams::default(), stop_strings: Vec::new(), stop_at_eos: true }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    Eos,
+    StopString,
+    MaxTokens,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub prompt_tokens: usize,
+    pub generated_tokens: usize,
+    /// Prompt processing, up to the first sampled token.
+    pub prefill_ms: f64,
+    pub decode_ms: f64,
+}
+
+impl Timings {
+    pub fn prefill_tokens_per_s(&self) -> f64 {
+        per_second(self.prompt_tokens, self.prefill_ms)
+    }
+    /// Decode speed over the tokens after the first.
+    pub fn decode_tokens_per_s(&self) -> f64 {
+        per_second(self.generated_tokens.saturating_sub(1), self.decode_ms)
+    }
+}
+
+fn per_second(n: usize, ms: f64) -> f64 {
+    if ms > 0.0 { n as f64 * 1000.0 / ms } else { 0.0 }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Generation {
+    pub prompt_ids: Vec<u32>,
+    pub ids: Vec<u32>,
+    pub text: String,
+    pub stop_reason: StopReason,
+    pub timings: Timings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("invalid sampling settings: {0}")]
+    Sampling(String),
+    #[error("the prompt is empty")]
+    EmptyPrompt,
+    #[error(transparent)]
+    Tokenizer(#[from] crate::tokenizer::TokenizerError),
+}
+
+/// Logits of the last position, read back to the host (asynchronously: WebGPU has no other way).
+pub async fn last_logits(logits: burn::tensor::Tensor<2>) -> Result<Vec<f32>, ModelError> {
+    let data = logits.into_data_async().await.map_err(|e| ModelError::Device(format!("{e:?}")))?;
+    data.try_to_vec::<f32>().map_err(|e| ModelError::Device(format!("{e:?}")))
+}
+
+/// Generates a continuation of `prompt_ids`, calling `on_text` with each new piece of text as
+/// soon as it is certain (never half a UTF-8 character, never the start of a stop string).
+/// `on_text` returning `Break` cancels.
+pub async fn generate(
+    model: &Transformer,
+    tokenizer: &Tokenizer,
+    prompt_ids: &[u32],
+    options: &GenerateOptions,
+    clock: &dyn Clock,
+    mut on_text: impl FnMut(&str) -> ControlFlow<()>,
+) -> Result<Generation, GenerateError> {
+    options.sampling.validate().map_err(GenerateError::Sampling)?;
+    if prompt_ids.is_empty() {
+        return Err(GenerateError::EmptyPrompt);
+    }
+    let needed = prompt_ids.len() + options.max_tokens;
+    let limit = model.config.context_length;
+    if needed > limit {
+        return Err(ModelError::ContextOverflow { needed, limit }.into());
+    }
+
+    let mut sampler = Sampler::new(options.sampling.clone());
+    let mut cache: KvCache = model.new_cache();
+    let mut history = prompt_ids.to_vec();
+    let mut ids = Vec::new();
+    let mut stops = StopStrings::new(&options.stop_strings);
+    let mut timings = Timings { prompt_tokens: prompt_ids.len(), ..Default::default() };
+    let eos = tokenizer.eos_ids();
+
+    let start = clock.now_ms();
+    let mut logits = last_logits(model.forward(prompt_ids, &mut cache, Logits::Last)?).await?;
+    let mut decode_start = start;
+    let mut stop_reason = StopReason::MaxTokens;
+    let mut text = String::new();
+    while ids.len() < options.max_tokens {
+        let next = sampler.sample(&mut logits, &history);
+        if ids.is_empty() {
+            decode_start = clock.now_ms();
+            timings.prefill_ms = decode_start - start;
+        }
+        if options.stop_at_eos && eos.contains(&next) {
+            stop_reason = StopReason::Eos;
+            ids.push(next);
+            break;
+        }
+        ids.push(next);
+        history.push(next);
+
+        text = tokenizer.decode(&ids)?;
+        let (ready, stopped) = stops.push(&text);
+        if !ready.is_empty() && on_text(ready).is_break() {
+            stop_reason = StopReason::Cancelled;
+            break;
+        }
+        if stopped {
+            stop_reason = StopReason::StopString;
+            break;
+        }
+        if ids.len() == options.max_tokens {
+            break;
+        }
+        logits = last_logits(model.forward(&[next], &mut cache, Logits::Last)?).await?;
+    }
+    if stop_reason != StopReason::StopString && stop_reason != StopReason::Cancelled {
+        let rest = stops.finish(&text);
+        if !rest.is_empty() {
+            let _ = on_text(rest);
+        }
+    }
+    timings.generated_tokens = ids.len();
+    timings.decode_ms = clock.now_ms() - decode_start;
+    Ok(Generation { prompt_ids: prompt_ids.to_vec(), ids, text: stops.into_emitted(), stop_reason, timings })
+}

@@ -1,0 +1,132 @@
+//! GGUF reader (versions 2 and 3).
+//!
+//! The header (metadata and tensor infos) is parsed from a prefix of the file that grows until
+//! it holds the whole header; tensor data is then read one tensor at a time, so a model file
+//! never has to sit in memory whole. Every size and offset is checked against the file size
+//! before anything is allocated: a corrupt file gets a [`GgufError`], never a panic.
+
+mod header;
+mod value;
+
+use std::collections::HashMap;
+
+pub use header::TensorInfo;
+pub use value::{Metadata, Value, ValueType};
+
+use crate::quant::{self, GgmlType, QuantError};
+use crate::source::{ByteSource, SourceError};
+
+pub const MAGIC: [u8; 4] = *b"GGUF";
+pub const DEFAULT_ALIGNMENT: u64 = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GgufError {
+    #[error("not a GGUF file (magic bytes are {0:02x?}, expected \"GGUF\")")]
+    BadMagic([u8; 4]),
+    #[error("GGUF version {0} is not supported (only versions 2 and 3)")]
+    UnsupportedVersion(u32),
+    #[error("the file is truncated: {0}")]
+    Truncated(String),
+    #[error("corrupt GGUF header: {0}")]
+    Corrupt(String),
+    #[error("tensor '{name}' has unknown ggml type id {id}")]
+    UnknownTensorType { name: String, id: u32 },
+    #[error("tensor '{0}' appears more than once")]
+    DuplicateTensor(String),
+    #[error("metadata key '{0}' appears more than once")]
+    DuplicateKey(String),
+    #[error("no tensor named '{0}' in the model file")]
+    MissingTensor(String),
+    #[error("tensor '{name}': {source}")]
+    Dequantize { name: String, source: QuantError },
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+/// A parsed GGUF header plus where each tensor's bytes live.
+#[derive(Debug, Clone)]
+pub struct GgufFile {
+    pub version: u32,
+    pub metadata: Metadata,
+    /// Tensors in file order.
+    pub tensors: Vec<TensorInfo>,
+    pub alignment: u64,
+    /// Absolute offset of the tensor data section.
+    pub data_offset: u64,
+    pub file_size: u64,
+    by_name: HashMap<String, usize>,
+}
+
+impl GgufFile {
+    /// Reads and validates the header. Reads a growing prefix: headers with big vocabularies
+    /// run to several MB, but most of a file is tensor data that is not touched here.
+    pub async fn read<S: ByteSource + ?Sized>(source: &S) -> Result<Self, GgufError> {
+        let size = source.size();
+        let mut prefix_len = size.min(1 << 20);
+        loop {
+            let mut prefix = vec![0u8; prefix_len as usize];
+            source.read_at(0, &mut prefix).await?;
+            match header::parse(&prefix, size) {
+                Err(header::ParseError::NeedMore) => prefix_len = size.min(prefix_len * 4),
+                Err(header::ParseError::Gguf(e)) => return Err(e),
+                Ok(file) => return Ok(file),
+            }
+        }
+    }
+
+    /// Parses a header from bytes that hold the whole file (or at least its whole header,
+    /// with `file_size` the real size).
+    pub fn parse(bytes: &[u8], file_size: u64) -> Result<Self, GgufError> {
+        match header::parse(bytes, file_size) {
+            Err(header::ParseError::NeedMore) => Err(GgufError::Truncated("the header does not fit in the given bytes".into())),
+            Err(header::ParseError::Gguf(e)) => Err(e),
+            Ok(file) => Ok(file),
+        }
+    }
+
+    pub fn tensor(&self, name: &str) -> Option<&TensorInfo> {
+        self.by_name.get(name).map(|&i| &self.tensors[i])
+    }
+
+    pub fn require_tensor(&self, name: &str) -> Result<&TensorInfo, GgufError> {
+        self.tensor(name).ok_or_else(|| GgufError::MissingTensor(name.to_string()))
+    }
+
+    /// The architecture named by `general.architecture`.
+    pub fn architecture(&self) -> Option<&str> {
+        self.metadata.get_str("general.architecture")
+    }
+
+    /// The raw bytes of one tensor.
+    pub async fn tensor_bytes<S: ByteSource + ?Sized>(&self, source: &S, info: &TensorInfo) -> Result<Vec<u8>, GgufError> {
+        let mut bytes = vec![0u8; info.n_bytes as usize];
+        source.read_at(self.data_offset + info.offset, &mut bytes).await?;
+        Ok(bytes)
+    }
+
+    /// One tensor dequantized to f32, in GGUF element order (dims[0] fastest).
+    pub async fn tensor_f32<S: ByteSource + ?Sized>(&self, source: &S, info: &TensorInfo) -> Result<Vec<f32>, GgufError> {
+        let bytes = self.tensor_bytes(source, info).await?;
+        let mut out = vec![0f32; info.n_elements as usize];
+        quant::dequantize(info.ty, &bytes, &mut out)
+            .map_err(|source| GgufError::Dequantize { name: info.name.clone(), source })?;
+        Ok(out)
+    }
+
+    /// Number of elements of each tensor type, for summaries such as `model-info`.
+    pub fn type_mix(&self) -> Vec<(GgmlType, u64)> {
+        let mut mix: Vec<(GgmlType, u64)> = Vec::new();
+        for t in &self.tensors {
+            match mix.iter_mut().find(|(ty, _)| *ty == t.ty) {
+                Some((_, n)) => *n += t.n_elements,
+                None => mix.push((t.ty, t.n_elements)),
+            }
+        }
+        mix.sort_by(|a, b| b.1.cmp(&a.1));
+        mix
+    }
+
+    pub fn parameter_count(&self) -> u64 {
+        self.tensors.iter().map(|t| t.n_elements).sum()
+    }
+}

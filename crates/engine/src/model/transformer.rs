@@ -1,0 +1,86 @@
+//! The decoder stack: embedding, blocks, final norm and the output head.
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use super::layers::{causal_mask, Block, LayerCache, RmsNorm, Rope};
+use super::{ModelConfig, ModelError};
+
+pub struct Transformer {
+    pub config: ModelConfig,
+    pub(super) embedding: Tensor<2>,
+    pub(super) blocks: Vec<Block>,
+    pub(super) norm: RmsNorm,
+    /// `[vocab, hidden]`; the embedding itself when the model ties them.
+    pub(super) output: Tensor<2>,
+    pub(super) rope: Rope,
+    pub(super) device: Device,
+}
+
+/// Keys and values of every position processed so far.
+pub struct KvCache {
+    layers: Vec<LayerCache>,
+    len: usize,
+}
+
+impl KvCache {
+    /// Number of positions already in the cache.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// Which positions to compute logits for: the output head is the biggest matmul of a
+/// forward pass, so prefill computes it for the last position only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logits {
+    Last,
+    All,
+}
+
+impl Transformer {
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn new_cache(&self) -> KvCache {
+        KvCache { layers: (0..self.config.n_layers).map(|_| LayerCache::default()).collect(), len: 0 }
+    }
+
+    /// Runs `tokens` at the positions following those in `cache` and appends them to it.
+    /// Returns logits `[positions, vocab]` for the positions `which` asks for.
+    pub fn forward(&self, tokens: &[u32], cache: &mut KvCache, which: Logits) -> Result<Tensor<2>, ModelError> {
+        let start = cache.len;
+        let seq = tokens.len();
+        let vocab = self.config.vocab_size;
+        if seq == 0 {
+            return Err(ModelError::InvalidConfig("forward pass over no tokens".into()));
+        }
+        if start + seq > self.config.context_length {
+            return Err(ModelError::ContextOverflow { needed: start + seq, limit: self.config.context_length });
+        }
+        if let Some(&id) = tokens.iter().find(|&&id| id as usize >= vocab) {
+            return Err(ModelError::TokenOutOfRange { id, vocab });
+        }
+
+        let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
+        let ids = Tensor::<1, Int>::from_data(TensorData::new(ids, [seq]), &self.device);
+        let mut x = self.embedding.clone().select(0, ids);
+
+        let rope = self.rope.tables(start, seq, &self.device);
+        let mask = (seq > 1).then(|| causal_mask(start, seq, &self.device));
+        for (block, layer_cache) in self.blocks.iter().zip(cache.layers.iter_mut()) {
+            x = block.forward(x, (&rope.0, &rope.1), mask.as_ref(), layer_cache);
+        }
+        cache.len += seq;
+
+        let x = match which {
+            Logits::Last => x.slice([seq - 1..seq, 0..self.config.hidden_size]),
+            Logits::All => x,
+        };
+        Ok(self.norm.forward(x).matmul(self.output.clone().transpose()))
+    }
+}

@@ -1,0 +1,37 @@
+//! Random-access byte sources: the only way model bytes reach the engine.
+//!
+//! Native code implements this over a memory map or a file, the browser over IndexedDB chunks.
+//! Reads are async because in the browser every storage read is.
+
+use std::future::Future;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("read of {len} bytes at offset {offset} is past the end of the source ({size} bytes)")]
+    OutOfBounds { offset: u64, len: u64, size: u64 },
+    #[error("read failed: {0}")]
+    Io(String),
+}
+
+pub trait ByteSource {
+    /// Total size in bytes.
+    fn size(&self) -> u64;
+    /// Fills `buf` with the bytes at `offset..offset + buf.len()`.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> impl Future<Output = Result<(), SourceError>>;
+}
+
+/// Bytes already in memory (tests, small files, a memory map's slice).
+impl<T: AsRef<[u8]>> ByteSource for T {
+    fn size(&self) -> u64 {
+        self.as_ref().len() as u64
+    }
+
+    async fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), SourceError> {
+        let data = self.as_ref();
+        let out_of_bounds = || SourceError::OutOfBounds { offset, len: buf.len() as u64, size: data.len() as u64 };
+        let start = usize::try_from(offset).map_err(|_| out_of_bounds())?;
+        let end = start.checked_add(buf.len()).filter(|&e| e <= data.len()).ok_or_else(out_of_bounds)?;
+        buf.copy_from_slice(&data[start..end]);
+        Ok(())
+    }
+}

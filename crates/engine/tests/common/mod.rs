@@ -1,0 +1,66 @@
+//! Shared by the integration tests: where the real test models and golden files are.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+pub const SMOLLM2: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+pub const QWEN05: &str = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf";
+
+/// A real model from the test-model cache; fails the test (never skips) when it is missing.
+pub fn test_model_path(file: &str) -> PathBuf {
+    let dir = std::env::var_os("CMDAI_TEST_MODELS").map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        home.join(".cache/cmdai/test-models")
+    });
+    let path = dir.join(file);
+    assert!(path.is_file(), "test model {} is missing: run scripts/fetch-test-models.sh", path.display());
+    path
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A golden reference file from tests/golden/.
+pub fn golden(name: &str) -> serde_json::Value {
+    let path = repo_root().join("tests/golden").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The model file mapped... kept simple: read whole (tests only; the engine itself streams).
+pub fn read_model(file: &str) -> Vec<u8> {
+    std::fs::read(test_model_path(file)).expect("read test model")
+}
+
+/// A test model read through the engine's `ByteSource` one range at a time (no whole-file read).
+pub struct FileSource {
+    file: std::fs::File,
+    size: u64,
+}
+
+impl FileSource {
+    pub fn open(file: &str) -> Self {
+        let path = test_model_path(file);
+        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+        let size = file.metadata().expect("stat test model").len();
+        FileSource { file, size }
+    }
+}
+
+impl cmdai_engine::source::ByteSource for FileSource {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    async fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), cmdai_engine::source::SourceError> {
+        use std::os::unix::fs::FileExt;
+        self.file.read_exact_at(buf, offset).map_err(|e| cmdai_engine::source::SourceError::Io(e.to_string()))
+    }
+}
+
+/// The GGUF metadata of a test model (header only).
+pub fn model_metadata(file: &str) -> cmdai_engine::gguf::Metadata {
+    let source = FileSource::open(file);
+    futures::executor::block_on(cmdai_engine::gguf::GgufFile::read(&source)).expect("parse GGUF header").metadata
+}

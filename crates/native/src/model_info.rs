@@ -1,0 +1,90 @@
+//! `cmdai-native model-info`: what a model file holds and what it needs to run.
+
+use anyhow::Result;
+use cmdai_engine::model::ModelConfig;
+use serde_json::json;
+
+use crate::cli::ModelArgs;
+use crate::loaded::ModelFile;
+
+/// Context assumed for the KV-cache estimate.
+const ESTIMATE_CONTEXT: usize = 4096;
+
+pub fn run(args: ModelArgs) -> Result<()> {
+    let file = ModelFile::open(&args.model_file)?;
+    let g = &file.gguf;
+    let meta = &g.metadata;
+    let embedding = g.require_tensor("token_embd.weight")?;
+    let vocab = embedding.shape().first().copied().unwrap_or(0);
+    let config = ModelConfig::from_gguf(meta, vocab, g.tensor("output.weight").is_none())?;
+    let params = g.parameter_count();
+    let context = ESTIMATE_CONTEXT.min(config.context_length);
+    let kv = config.kv_bytes_per_token() * context as u64;
+    // Both backends hold dequantized f32 weights for now.
+    let weights_f32 = params * 4;
+    let mix: Vec<_> = g
+        .type_mix()
+        .into_iter()
+        .map(|(ty, n)| json!({"type": ty.name(), "elements": n, "share": n as f64 / params.max(1) as f64}))
+        .collect();
+    let info = json!({
+        "file": args.model_file.display().to_string(),
+        "file_bytes": g.file_size,
+        "name": meta.get_str("general.name"),
+        "architecture": config.arch.gguf_name,
+        "parameters": params,
+        "layers": config.n_layers,
+        "hidden_size": config.hidden_size,
+        "heads": config.n_heads,
+        "kv_heads": config.n_kv_heads,
+        "vocab_size": config.vocab_size,
+        "context_length": config.context_length,
+        "tied_embeddings": config.tied_embeddings,
+        "tensor_types": mix,
+        "tokenizer": {
+            "model": meta.get_str("tokenizer.ggml.model"),
+            "pre": meta.get_str("tokenizer.ggml.pre"),
+        },
+        "chat_template": meta.get_str("tokenizer.chat_template").is_some(),
+        "memory": {
+            "context_tokens": context,
+            "kv_cache_bytes": kv,
+            "gpu_bytes": weights_f32 + kv,
+            "cpu_bytes": weights_f32 + kv,
+        },
+    });
+    if args.json {
+        println!("{info}");
+        return Ok(());
+    }
+    let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+    println!("name:           {}", meta.get_str("general.name").unwrap_or("(unnamed)"));
+    println!("architecture:   {}", config.arch.gguf_name);
+    println!("parameters:     {:.1} M", params as f64 / 1e6);
+    println!(
+        "shape:          {} layers, hidden {}, {} heads / {} KV heads, vocab {}",
+        config.n_layers, config.hidden_size, config.n_heads, config.n_kv_heads, config.vocab_size
+    );
+    println!("context length: {}", config.context_length);
+    let types: Vec<String> = g
+        .type_mix()
+        .into_iter()
+        .map(|(ty, n)| format!("{} {:.1}%", ty.name(), 100.0 * n as f64 / params.max(1) as f64))
+        .collect();
+    println!("tensor types:   {}", types.join(", "));
+    println!(
+        "tokenizer:      {} (pre-tokenizer {})",
+        meta.get_str("tokenizer.ggml.model").unwrap_or("?"),
+        meta.get_str("tokenizer.ggml.pre").unwrap_or("default")
+    );
+    println!("chat template:  {}", if meta.get_str("tokenizer.chat_template").is_some() { "yes" } else { "no (ChatML used)" });
+    println!("file size:      {:.2} GiB", gib(g.file_size));
+    println!(
+        "memory needed:  {:.2} GiB on GPU or CPU (f32 weights {:.2} GiB + KV cache {:.2} GiB at {} tokens)",
+        gib(weights_f32 + kv),
+        gib(weights_f32),
+        gib(kv),
+        context
+    );
+    Ok(())
+}
