@@ -1,0 +1,154 @@
+//! Loading from safetensors + config.json: a real model converted in memory from its GGUF file
+//! to the Hugging Face layout (names, rotate-half Q/K rows, F32 or BF16 data) must give the
+//! same logits as the GGUF path.
+
+mod common;
+
+use burn::tensor::Device;
+use cmdai_engine::generate::last_logits;
+use cmdai_engine::gguf::GgufFile;
+use cmdai_engine::model::safetensors::SafetensorsFile;
+use cmdai_engine::model::{load_gguf, load_safetensors, Logits};
+use futures::executor::block_on;
+use serde_json::json;
+
+fn hf_name(gguf: &str) -> String {
+    let fixed = [("token_embd.weight", "model.embed_tokens.weight"), ("output_norm.weight", "model.norm.weight"), ("output.weight", "lm_head.weight")];
+    if let Some((_, hf)) = fixed.iter().find(|(g, _)| *g == gguf) {
+        return hf.to_string();
+    }
+    let parts: Vec<&str> = gguf.splitn(4, '.').collect();
+    let module = match parts[2] {
+        "attn_norm" => "input_layernorm",
+        "ffn_norm" => "post_attention_layernorm",
+        "attn_q" => "self_attn.q_proj",
+        "attn_k" => "self_attn.k_proj",
+        "attn_v" => "self_attn.v_proj",
+        "attn_output" => "self_attn.o_proj",
+        "ffn_gate" => "mlp.gate_proj",
+        "ffn_up" => "mlp.up_proj",
+        "ffn_down" => "mlp.down_proj",
+        other => panic!("unexpected tensor {other}"),
+    };
+    format!("model.layers.{}.{module}.{}", parts[1], parts[3])
+}
+
+/// llama.cpp's converter interleaves RoPE pairs in Q/K rows of Llama models; the original
+/// checkpoint has row `i` and `i + d/2` as a pair. Undo it per head.
+fn to_rotate_half(data: &[f32], cols: usize, head_dim: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(data.len());
+    for head in data.chunks(head_dim * cols) {
+        for parity in [0, 1] {
+            for pair in 0..head_dim / 2 {
+                let row = 2 * pair + parity;
+                out.extend_from_slice(&head[row * cols..(row + 1) * cols]);
+            }
+        }
+    }
+    out
+}
+
+fn safetensors_bytes(tensors: &[(String, Vec<usize>, Vec<f32>)], bf16: bool) -> Vec<u8> {
+    let mut header = serde_json::Map::new();
+    let mut data = Vec::new();
+    for (name, shape, values) in tensors {
+        let start = data.len();
+        for v in values {
+            if bf16 {
+                data.extend_from_slice(&half::bf16::from_f32(*v).to_le_bytes());
+            } else {
+                data.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        header.insert(
+            name.clone(),
+            json!({"dtype": if bf16 { "BF16" } else { "F32" }, "shape": shape, "data_offsets": [start, data.len()]}),
+        );
+    }
+    header.insert("__metadata__".into(), json!({"format": "pt"}));
+    let mut header = serde_json::to_vec(&header).unwrap();
+    while header.len() % 8 != 0 {
+        header.push(b' ');
+    }
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend(header);
+    out.extend(data);
+    out
+}
+
+#[test]
+fn safetensors_checkpoint_matches_gguf() {
+    let bytes = common::read_model(common::SMOLLM2);
+    let gguf = block_on(GgufFile::read(&bytes)).unwrap();
+    let device = Device::flex();
+    let m = &gguf.metadata;
+    let head_dim = 576 / 9;
+
+    let mut tensors = Vec::new();
+    for info in &gguf.tensors {
+        let mut data = block_on(gguf.tensor_f32(&bytes, info)).unwrap();
+        if info.name.contains("attn_q.weight") || info.name.contains("attn_k.weight") {
+            data = to_rotate_half(&data, info.shape()[1], head_dim);
+        }
+        tensors.push((hf_name(&info.name), info.shape(), data));
+    }
+    let config = json!({
+        "model_type": "llama",
+        "hidden_size": m.get_u64("llama.embedding_length"),
+        "num_hidden_layers": m.get_u64("llama.block_count"),
+        "num_attention_heads": m.get_u64("llama.attention.head_count"),
+        "num_key_value_heads": m.get_u64("llama.attention.head_count_kv"),
+        "intermediate_size": m.get_u64("llama.feed_forward_length"),
+        "rms_norm_eps": m.get_f64("llama.attention.layer_norm_rms_epsilon"),
+        "rope_theta": m.get_f64("llama.rope.freq_base"),
+        "max_position_embeddings": m.get_u64("llama.context_length"),
+        "vocab_size": 49152,
+        "tie_word_embeddings": true,
+    });
+    let config = serde_json::to_vec(&config).unwrap();
+
+    let prompt: Vec<u32> = vec![1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407];
+    let logits_of = |model: &cmdai_engine::model::Transformer| {
+        let mut cache = model.new_cache();
+        block_on(last_logits(model.forward(&prompt, &mut cache, Logits::All).unwrap())).unwrap()
+    };
+    let reference = logits_of(&block_on(load_gguf(&gguf, &bytes, &device, |_| {})).unwrap());
+
+    for bf16 in [false, true] {
+        // Two shards, as big checkpoints come, split at an arbitrary tensor.
+        let (first, second) = tensors.split_at(100);
+        let shards: Vec<(SafetensorsFile, Vec<u8>)> = [first, second]
+            .into_iter()
+            .map(|part| {
+                let file = safetensors_bytes(part, bf16);
+                (parse(&file).unwrap(), file)
+            })
+            .collect();
+        let model = block_on(load_safetensors(&config, &shards, &device, |_| {})).unwrap();
+        let logits = logits_of(&model);
+        let worst = logits.iter().zip(&reference).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        println!("bf16={bf16}: largest logit difference {worst}");
+        // F32 holds the dequantized weights exactly; BF16 rounds them (8 bits of mantissa).
+        assert!(worst < if bf16 { 1.0 } else { 1e-3 }, "bf16={bf16}: logits differ by {worst}");
+    }
+}
+
+fn parse(bytes: &[u8]) -> Result<SafetensorsFile, cmdai_engine::model::safetensors::SafetensorsError> {
+    block_on(SafetensorsFile::read(&bytes))
+}
+
+#[test]
+fn corrupt_safetensors_headers_are_errors() {
+    let good = safetensors_bytes(&[("w".into(), vec![2, 2], vec![1., 2., 3., 4.])], false);
+    assert!(parse(&good).is_ok());
+    assert!(parse(&good[..good.len() - 1]).is_err(), "data cut short");
+    assert!(parse(&good[..4]).is_err(), "no header length");
+    let mut huge = good.clone();
+    huge[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+    assert!(parse(&huge).is_err(), "header length past the end");
+    let mut not_json = good.clone();
+    not_json[8] = b'!';
+    assert!(parse(&not_json).is_err(), "header is not JSON");
+    let wrong_shape = safetensors_bytes(&[("w".into(), vec![2, 2], vec![1., 2., 3.])], false);
+    assert!(parse(&wrong_shape).is_err(), "shape and byte range disagree");
+}
