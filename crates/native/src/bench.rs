@@ -27,10 +27,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     prompt.truncate(args.prompt_tokens);
 
-    // Warm-up: compiles GPU kernels and fills allocator pools, as a first real request would.
+    // Warm-up with the measured shapes: compiles and autotunes GPU kernels and fills allocator
+    // pools once, as the first request after loading would.
     let mut cache = loaded.model.new_cache();
-    block_on(last_logits(loaded.model.forward(&prompt[..8], &mut cache, Logits::Last)?))?;
-    block_on(last_logits(loaded.model.forward(&prompt[8..9], &mut cache, Logits::Last)?))?;
+    block_on(last_logits(loaded.model.forward(&prompt, &mut cache, Logits::Last)?))?;
+    block_on(last_logits(loaded.model.forward(&prompt[..1], &mut cache, Logits::Last)?))?;
 
     // Prefill: one forward pass over the prompt, up to logits on the host.
     let started = Instant::now();

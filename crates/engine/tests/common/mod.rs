@@ -28,7 +28,7 @@ pub fn golden(name: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
-/// The model file mapped... kept simple: read whole (tests only; the engine itself streams).
+/// A whole test model in memory (tests only; the engine itself reads tensor by tensor).
 pub fn read_model(file: &str) -> Vec<u8> {
     std::fs::read(test_model_path(file)).expect("read test model")
 }
