@@ -122,6 +122,9 @@ pub async fn generate(
     let mut stops = StopStrings::new(&options.stop_strings);
     let mut timings = Timings { prompt_tokens: prompt_ids.len(), ..Default::default() };
     let eos = tokenizer.eos_ids();
+    // The stream, not `decode`: llama.cpp-style space clean-up would turn `find . -name` into
+    // `find. -name` for some tokenizers, and re-decoding everything each step is quadratic.
+    let mut detokenizer = tokenizer.decode_stream();
 
     let start = clock.now_ms();
     let mut logits = last_logits(model.forward(prompt_ids, &mut cache, Logits::Last)?).await?;
@@ -142,7 +145,7 @@ pub async fn generate(
         ids.push(next);
         history.push(next);
 
-        text = tokenizer.decode(&ids)?;
+        text.push_str(&detokenizer.push(next)?);
         let (ready, stopped) = stops.push(&text);
         if !ready.is_empty() && on_text(ready).is_break() {
             stop_reason = StopReason::Cancelled;
@@ -158,6 +161,7 @@ pub async fn generate(
         logits = last_logits(model.forward(&[next], &mut cache, Logits::Last)?).await?;
     }
     if stop_reason != StopReason::StopString && stop_reason != StopReason::Cancelled {
+        text.push_str(&detokenizer.finish());
         let rest = stops.finish(&text);
         if !rest.is_empty() {
             let _ = on_text(rest);

@@ -5,7 +5,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::layers::{Attention, Block, FeedForward, Linear, RmsNorm, Rope};
+use super::layers::{Attention, Block, FeedForward, Linear, RmsNorm, Rope, RowSharded};
 use super::safetensors::SafetensorsFile;
 use super::transformer::Transformer;
 use super::{ModelConfig, ModelError};
@@ -134,7 +134,7 @@ async fn build<C: Checkpoint>(
     };
 
     let loader = Loader { checkpoint, device };
-    let embedding = loader.matrix("token_embd.weight", [c.vocab_size, h], None).await?;
+    let embedding = loader.sharded("token_embd.weight", [c.vocab_size, h]).await?;
     step(&mut progress);
 
     let mut blocks = Vec::with_capacity(c.n_layers);
@@ -171,7 +171,7 @@ async fn build<C: Checkpoint>(
     let output = if c.tied_embeddings {
         embedding.clone()
     } else {
-        let out = loader.matrix("output.weight", [c.vocab_size, h], None).await?;
+        let out = loader.sharded("output.weight", [c.vocab_size, h]).await?;
         step(&mut progress);
         out
     };
@@ -212,6 +212,11 @@ impl<C: Checkpoint> Loader<'_, C> {
             t.data = deinterleave_rows(&t.data, shape[1], hd);
         }
         Ok(Tensor::from_data(TensorData::new(t.data, shape), self.device))
+    }
+
+    async fn sharded(&self, name: &str, shape: [usize; 2]) -> Result<RowSharded, ModelError> {
+        let t = self.host(name, &shape).await?;
+        Ok(RowSharded::new(t.data, shape[0], shape[1], self.device))
     }
 
     async fn linear(&self, base: &str, shape: [usize; 2], bias: bool, rope_head_dim: Option<usize>) -> Result<Linear, ModelError> {

@@ -1,17 +1,17 @@
 //! The decoder stack: embedding, blocks, final norm and the output head.
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
-use super::layers::{causal_mask, Block, LayerCache, RmsNorm, Rope};
+use super::layers::{causal_mask, Block, LayerCache, RmsNorm, Rope, RowSharded};
 use super::{ModelConfig, ModelError};
 
 pub struct Transformer {
     pub config: ModelConfig,
-    pub(super) embedding: Tensor<2>,
+    pub(super) embedding: RowSharded,
     pub(super) blocks: Vec<Block>,
     pub(super) norm: RmsNorm,
     /// `[vocab, hidden]`; the embedding itself when the model ties them.
-    pub(super) output: Tensor<2>,
+    pub(super) output: RowSharded,
     pub(super) rope: Rope,
     pub(super) device: Device,
 }
@@ -66,9 +66,7 @@ impl Transformer {
             return Err(ModelError::TokenOutOfRange { id, vocab });
         }
 
-        let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
-        let ids = Tensor::<1, Int>::from_data(TensorData::new(ids, [seq]), &self.device);
-        let mut x = self.embedding.clone().select(0, ids);
+        let mut x = self.embedding.rows(tokens, &self.device);
 
         let rope = self.rope.tables(start, seq, &self.device);
         let mask = (seq > 1).then(|| causal_mask(start, seq, &self.device));
@@ -81,6 +79,6 @@ impl Transformer {
             Logits::Last => x.slice([seq - 1..seq, 0..self.config.hidden_size]),
             Logits::All => x,
         };
-        Ok(self.norm.forward(x).matmul(self.output.clone().transpose()))
+        Ok(self.output.matmul_transposed(self.norm.forward(x)))
     }
 }
