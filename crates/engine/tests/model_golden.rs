@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 
 use burn::tensor::Device;
 use cmdai_engine::backend::{select_device, BackendChoice};
-use cmdai_engine::generate::{generate, last_logits, Clock, GenerateOptions, SamplingParams};
+use cmdai_engine::generate::{generate, read_logits, Clock, GenerateOptions, SamplingParams};
 use cmdai_engine::gguf::GgufFile;
 use cmdai_engine::model::{load_gguf, Logits, Transformer};
 use cmdai_engine::tokenizer::Tokenizer;
@@ -51,7 +51,7 @@ fn check_logits(model: &Transformer, golden: &Value) -> f32 {
     let prompt = ids(&reference["ids"]);
     assert!(prompt.len() >= 64, "reference prompt too short");
     let mut cache = model.new_cache();
-    let logits = block_on(last_logits(model.forward(&prompt, &mut cache, Logits::All).unwrap())).unwrap();
+    let logits = block_on(read_logits(model.forward(&prompt, &mut cache, Logits::All).unwrap())).unwrap();
     let vocab = model.config.vocab_size;
     assert_eq!(logits.len(), prompt.len() * vocab);
 

@@ -5,7 +5,7 @@
 mod common;
 
 use burn::tensor::Device;
-use cmdai_engine::generate::last_logits;
+use cmdai_engine::generate::read_logits;
 use cmdai_engine::gguf::GgufFile;
 use cmdai_engine::model::safetensors::SafetensorsFile;
 use cmdai_engine::model::{load_gguf, load_safetensors, Logits};
@@ -110,7 +110,7 @@ fn safetensors_checkpoint_matches_gguf() {
     let prompt: Vec<u32> = vec![1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411, 407];
     let logits_of = |model: &cmdai_engine::model::Transformer| {
         let mut cache = model.new_cache();
-        block_on(last_logits(model.forward(&prompt, &mut cache, Logits::All).unwrap())).unwrap()
+        block_on(read_logits(model.forward(&prompt, &mut cache, Logits::All).unwrap())).unwrap()
     };
     let reference = logits_of(&block_on(load_gguf(&gguf, &bytes, &device, |_| {})).unwrap());
 

@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
-use cmdai_engine::generate::{generate, last_logits, GenerateOptions, SamplingParams};
+use cmdai_engine::generate::{generate, read_logits, GenerateOptions, SamplingParams};
 use cmdai_engine::model::Logits;
 use futures::executor::block_on;
 use serde_json::json;
@@ -30,13 +30,13 @@ pub fn run(args: BenchArgs) -> Result<()> {
     // Warm-up with the measured shapes: compiles and autotunes GPU kernels and fills allocator
     // pools once, as the first request after loading would.
     let mut cache = loaded.model.new_cache();
-    block_on(last_logits(loaded.model.forward(&prompt, &mut cache, Logits::Last)?))?;
-    block_on(last_logits(loaded.model.forward(&prompt[..1], &mut cache, Logits::Last)?))?;
+    block_on(read_logits(loaded.model.forward(&prompt, &mut cache, Logits::Last)?))?;
+    block_on(read_logits(loaded.model.forward(&prompt[..1], &mut cache, Logits::Last)?))?;
 
     // Prefill: one forward pass over the prompt, up to logits on the host.
     let started = Instant::now();
     let mut cache = loaded.model.new_cache();
-    block_on(last_logits(loaded.model.forward(&prompt, &mut cache, Logits::Last)?))?;
+    block_on(read_logits(loaded.model.forward(&prompt, &mut cache, Logits::Last)?))?;
     let prefill_s = started.elapsed().as_secs_f64();
 
     let options = GenerateOptions {

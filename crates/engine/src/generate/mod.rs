@@ -88,8 +88,8 @@ pub enum GenerateError {
     Tokenizer(#[from] crate::tokenizer::TokenizerError),
 }
 
-/// Logits of the last position, read back to the host (asynchronously: WebGPU has no other way).
-pub async fn last_logits(logits: burn::tensor::Tensor<2>) -> Result<Vec<f32>, ModelError> {
+/// Logits read back to the host, row-major (asynchronously: WebGPU has no other way).
+pub async fn read_logits(logits: burn::tensor::Tensor<2>) -> Result<Vec<f32>, ModelError> {
     let data = logits.into_data_async().await.map_err(|e| ModelError::Device(format!("{e:?}")))?;
     data.try_to_vec::<f32>().map_err(|e| ModelError::Device(format!("{e:?}")))
 }
@@ -127,7 +127,7 @@ pub async fn generate(
     let mut detokenizer = tokenizer.decode_stream();
 
     let start = clock.now_ms();
-    let mut logits = last_logits(model.forward(prompt_ids, &mut cache, Logits::Last)?).await?;
+    let mut logits = read_logits(model.forward(prompt_ids, &mut cache, Logits::Last)?).await?;
     let mut decode_start = start;
     let mut stop_reason = StopReason::MaxTokens;
     let mut text = String::new();
@@ -158,7 +158,7 @@ pub async fn generate(
         if ids.len() == options.max_tokens {
             break;
         }
-        logits = last_logits(model.forward(&[next], &mut cache, Logits::Last)?).await?;
+        logits = read_logits(model.forward(&[next], &mut cache, Logits::Last)?).await?;
     }
     if stop_reason != StopReason::StopString && stop_reason != StopReason::Cancelled {
         text.push_str(&detokenizer.finish());

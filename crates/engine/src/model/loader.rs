@@ -198,7 +198,7 @@ impl<C: Checkpoint> Loader<'_, C> {
             .checkpoint
             .get(name)
             .await?
-            .ok_or_else(|| ModelError::MissingMetadata(format!("tensor {name}")))?;
+            .ok_or_else(|| ModelError::MissingTensor(name.to_string()))?;
         if t.shape != expected {
             return Err(ModelError::ShapeMismatch { name: name.into(), expected: expected.to_vec(), got: t.shape });
         }

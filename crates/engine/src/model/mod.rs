@@ -28,6 +28,8 @@ pub enum ModelError {
     UnsupportedArchitecture(String),
     #[error("the model metadata lacks '{0}'")]
     MissingMetadata(String),
+    #[error("the checkpoint has no tensor '{0}'")]
+    MissingTensor(String),
     #[error("invalid model configuration: {0}")]
     InvalidConfig(String),
     #[error("tensor '{name}' has shape {got:?}, expected {expected:?}")]
