@@ -5,32 +5,15 @@ mod common;
 
 use std::ops::ControlFlow;
 
-use burn::tensor::Device;
 use cmdai_engine::backend::{select_device, BackendChoice};
-use cmdai_engine::generate::{generate, read_logits, Clock, GenerateOptions, SamplingParams};
-use cmdai_engine::gguf::GgufFile;
-use cmdai_engine::model::{load_gguf, Logits, Transformer};
+use cmdai_engine::generate::{generate, read_logits, GenerateOptions, SamplingParams};
+use cmdai_engine::model::{Logits, Transformer};
 use cmdai_engine::tokenizer::Tokenizer;
 use futures::executor::block_on;
 use serde_json::Value;
 
-struct NoClock;
-impl Clock for NoClock {
-    fn now_ms(&self) -> f64 {
-        0.0
-    }
-}
-
 fn ids(v: &Value) -> Vec<u32> {
     v.as_array().expect("id array").iter().map(|x| x.as_u64().expect("id") as u32).collect()
-}
-
-fn load(file: &str, device: &Device) -> (Transformer, Tokenizer) {
-    let bytes = common::read_model(file);
-    let gguf = block_on(GgufFile::read(&bytes)).expect("parse GGUF");
-    let tokenizer = Tokenizer::from_gguf(&gguf.metadata).expect("tokenizer");
-    let model = block_on(load_gguf(&gguf, &bytes, device, |_| {})).expect("load model");
-    (model, tokenizer)
 }
 
 fn top1(row: &Value) -> u32 {
@@ -118,7 +101,7 @@ fn check_greedy(model: &Transformer, tokenizer: &Tokenizer, golden: &Value, tie_
             stop_strings: vec![],
             stop_at_eos: false,
         };
-        let out = block_on(generate(model, tokenizer, &prompt_ids, &options, &NoClock, |_| ControlFlow::Continue(()))).unwrap();
+        let out = block_on(generate(model, tokenizer, &prompt_ids, &options, &common::NoClock, |_| ControlFlow::Continue(()))).unwrap();
         let n = 16.min(expected.len());
         let first_difference = (0..n).find(|&i| out.ids.get(i) != Some(&expected[i]));
         let verdict = match first_difference {
@@ -145,7 +128,7 @@ fn run(file: &str, golden_name: &str, backend: BackendChoice) {
     let golden = common::golden(golden_name);
     let device = block_on(select_device(backend)).expect("device");
     println!("device: {}", device.description);
-    let (model, tokenizer) = load(file, &device.device);
+    let (model, tokenizer) = common::load_model(file, &device.device);
     let tie_margin = check_logits(&model, &golden);
     check_greedy(&model, &tokenizer, &golden, tie_margin);
 }

@@ -64,3 +64,25 @@ pub fn model_metadata(file: &str) -> cmdai_engine::gguf::Metadata {
     let source = FileSource::open(file);
     futures::executor::block_on(cmdai_engine::gguf::GgufFile::read(&source)).expect("parse GGUF header").metadata
 }
+
+/// Generation in tests needs no real time.
+pub struct NoClock;
+
+impl cmdai_engine::generate::Clock for NoClock {
+    fn now_ms(&self) -> f64 {
+        0.0
+    }
+}
+
+/// A test model loaded on `device`, with its tokenizer.
+pub fn load_model(
+    file: &str,
+    device: &burn::tensor::Device,
+) -> (cmdai_engine::model::Transformer, cmdai_engine::tokenizer::Tokenizer) {
+    use futures::executor::block_on;
+    let bytes = read_model(file);
+    let gguf = block_on(cmdai_engine::gguf::GgufFile::read(&bytes)).expect("parse GGUF");
+    let tokenizer = cmdai_engine::tokenizer::Tokenizer::from_gguf(&gguf.metadata).expect("tokenizer");
+    let model = block_on(cmdai_engine::model::load_gguf(&gguf, &bytes, device, |_| {})).expect("load model");
+    (model, tokenizer)
+}
