@@ -5,7 +5,9 @@
 //! `[heads, seq, head_dim]`. Batch size is one: the engine serves one user.
 
 use burn::tensor::activation::{silu, softmax};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::matrix::Matrix;
 
 pub struct RmsNorm {
     pub weight: Tensor<1>,
@@ -22,13 +24,13 @@ impl RmsNorm {
 
 /// `y = x Wᵀ + b` with `W` stored `[out, in]`, the layout GGUF and safetensors both use.
 pub struct Linear {
-    pub weight: Tensor<2>,
+    pub weight: Matrix,
     pub bias: Option<Tensor<1>>,
 }
 
 impl Linear {
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        let y = x.matmul(self.weight.clone().transpose());
+        let y = self.weight.matmul_transposed(x);
         match &self.bias {
             Some(b) => y + b.clone().unsqueeze::<2>(),
             None => y,
@@ -88,9 +90,10 @@ impl Rope {
 }
 
 /// Keys and values of the positions seen so far, per layer: `[kv_heads, len, head_dim]`.
-#[derive(Default)]
+/// Cloning is cheap (tensors are shared) and appending never changes a clone.
+#[derive(Default, Clone)]
 pub struct LayerCache {
-    kv: Option<(Tensor<3>, Tensor<3>)>,
+    pub(super) kv: Option<(Tensor<3>, Tensor<3>)>,
 }
 
 impl LayerCache {
@@ -192,64 +195,5 @@ impl Block {
     ) -> Tensor<2> {
         let x = x.clone() + self.attn.forward(self.attn_norm.forward(x), rope, mask, cache);
         x.clone() + self.ffn.forward(self.ffn_norm.forward(x))
-    }
-}
-
-/// WebGPU's default limit on one storage binding; Burn asks adapters for their maximum, but
-/// browsers and software adapters often grant no more.
-const MAX_SHARD_BYTES: usize = 128 << 20;
-
-/// A `[rows, cols]` matrix kept as blocks of rows no bigger than one storage binding: the
-/// embedding tables of large vocabularies (Qwen's 151936 × 896 f32 is 519 MiB) exceed it whole.
-#[derive(Clone)]
-pub struct RowSharded {
-    shards: Vec<Tensor<2>>,
-    rows_per_shard: usize,
-}
-
-impl RowSharded {
-    pub fn new(data: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Self {
-        let rows_per_shard = (MAX_SHARD_BYTES / (cols * 4)).clamp(1, rows.max(1));
-        let shards = data
-            .chunks(rows_per_shard * cols)
-            .map(|chunk| Tensor::from_data(TensorData::new(chunk.to_vec(), [chunk.len() / cols, cols]), device))
-            .collect();
-        Self { shards, rows_per_shard }
-    }
-
-    /// The rows `ids`, in order: `[ids.len(), cols]`.
-    pub fn rows(&self, ids: &[u32], device: &Device) -> Tensor<2> {
-        let mut parts = Vec::new();
-        let mut gathered_positions = Vec::with_capacity(ids.len());
-        for (s, shard) in self.shards.iter().enumerate() {
-            let (positions, local): (Vec<usize>, Vec<i32>) = ids
-                .iter()
-                .enumerate()
-                .filter(|(_, &id)| id as usize / self.rows_per_shard == s)
-                .map(|(pos, &id)| (pos, (id as usize % self.rows_per_shard) as i32))
-                .unzip();
-            if local.is_empty() {
-                continue;
-            }
-            let n = local.len();
-            parts.push(shard.clone().select(0, Tensor::<1, Int>::from_data(TensorData::new(local, [n]), device)));
-            gathered_positions.extend(positions);
-        }
-        let gathered = Tensor::cat(parts, 0);
-        if gathered_positions.windows(2).all(|w| w[0] < w[1]) {
-            return gathered;
-        }
-        // Rows came out grouped by shard; put them back in token order.
-        let mut order = vec![0i32; ids.len()];
-        for (row, &pos) in gathered_positions.iter().enumerate() {
-            order[pos] = row as i32;
-        }
-        gathered.select(0, Tensor::<1, Int>::from_data(TensorData::new(order, [ids.len()]), device))
-    }
-
-    /// `x Mᵀ`: `[n, rows]` from `x: [n, cols]`.
-    pub fn matmul_transposed(&self, x: Tensor<2>) -> Tensor<2> {
-        let parts: Vec<Tensor<2>> = self.shards.iter().map(|shard| x.clone().matmul(shard.clone().transpose())).collect();
-        Tensor::cat(parts, 1)
     }
 }

@@ -1,15 +1,23 @@
 //! Builds a [`Transformer`] from checkpoint tensors, one tensor at a time: each is read,
-//! dequantized to f32 on the host, uploaded to the device and dropped before the next.
+//! turned into its layer's form and dropped before the next.
+//!
+//! On a GPU every tensor is dequantized to f32 on the host and uploaded. On the CPU, weight
+//! matrices keep their GGUF blocks ([`QuantMatrix`]): a quarter to an eighth of the memory
+//! and of the bytes each decoded token has to stream through.
 //!
 //! Tensors are named as in GGUF (`blk.0.attn_q.weight`); safetensors names are mapped to those.
 
+use std::sync::Arc;
+
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::layers::{Attention, Block, FeedForward, Linear, RmsNorm, Rope, RowSharded};
+use super::layers::{Attention, Block, FeedForward, Linear, RmsNorm, Rope};
+use super::matrix::{Matrix, RowSharded};
 use super::safetensors::SafetensorsFile;
 use super::transformer::Transformer;
 use super::{ModelConfig, ModelError};
-use crate::gguf::GgufFile;
+use crate::gguf::{GgufError, GgufFile};
+use crate::quant::{GgmlType, QuantMatrix};
 use crate::source::ByteSource;
 
 #[derive(Debug, Clone, Copy)]
@@ -18,14 +26,36 @@ pub struct LoadProgress {
     pub total: usize,
 }
 
+/// A tensor on the host, shape outermost first.
 struct HostTensor {
     shape: Vec<usize>,
-    data: Vec<f32>,
+    data: HostData,
 }
 
-/// Where tensors come from, by GGUF name.
+enum HostData {
+    F32(Vec<f32>),
+    /// GGUF blocks of a matrix, rows contiguous.
+    Blocks { ty: GgmlType, bytes: Vec<u8> },
+}
+
+impl HostTensor {
+    fn into_f32(self, name: &str) -> Result<Vec<f32>, ModelError> {
+        match self.data {
+            HostData::F32(v) => Ok(v),
+            HostData::Blocks { ty, bytes } => {
+                let mut out = vec![0f32; self.shape.iter().product()];
+                crate::quant::dequantize(ty, &bytes, &mut out)
+                    .map_err(|source| GgufError::Dequantize { name: name.to_string(), source })?;
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// Where tensors come from, by GGUF name. `blocks` asks for a quantized tensor's raw blocks
+/// instead of f32 (sources without blocks ignore it).
 trait Checkpoint {
-    async fn get(&self, name: &str) -> Result<Option<HostTensor>, ModelError>;
+    async fn get(&self, name: &str, blocks: bool) -> Result<Option<HostTensor>, ModelError>;
 }
 
 struct Gguf<'a, S: ?Sized> {
@@ -34,9 +64,13 @@ struct Gguf<'a, S: ?Sized> {
 }
 
 impl<S: ByteSource + ?Sized> Checkpoint for Gguf<'_, S> {
-    async fn get(&self, name: &str) -> Result<Option<HostTensor>, ModelError> {
+    async fn get(&self, name: &str, blocks: bool) -> Result<Option<HostTensor>, ModelError> {
         let Some(info) = self.file.tensor(name) else { return Ok(None) };
-        let data = self.file.tensor_f32(self.source, info).await?;
+        let data = if blocks && info.ty != GgmlType::F32 && QuantMatrix::supports(info.ty) {
+            HostData::Blocks { ty: info.ty, bytes: self.file.tensor_bytes(self.source, info).await? }
+        } else {
+            HostData::F32(self.file.tensor_f32(self.source, info).await?)
+        };
         Ok(Some(HostTensor { shape: info.shape(), data }))
     }
 }
@@ -46,11 +80,11 @@ struct Safetensors<'a, S> {
 }
 
 impl<S: ByteSource> Checkpoint for Safetensors<'_, S> {
-    async fn get(&self, name: &str) -> Result<Option<HostTensor>, ModelError> {
+    async fn get(&self, name: &str, _blocks: bool) -> Result<Option<HostTensor>, ModelError> {
         let hf_name = hf_tensor_name(name);
         for (file, source) in self.shards {
             if let Some((shape, data)) = file.tensor_f32(source, &hf_name).await? {
-                return Ok(Some(HostTensor { shape, data }));
+                return Ok(Some(HostTensor { shape, data: HostData::F32(data) }));
             }
         }
         Ok(None)
@@ -99,8 +133,8 @@ pub async fn load_gguf<S: ByteSource + ?Sized>(
     let tied = file.tensor("output.weight").is_none();
     let mut config = ModelConfig::from_gguf(&file.metadata, vocab_size, tied)?;
     let checkpoint = Gguf { file, source };
-    if let Some(factors) = checkpoint.get("rope_freqs.weight").await? {
-        config.rope_freq_factors = Some(factors.data);
+    if let Some(factors) = checkpoint.get("rope_freqs.weight", false).await? {
+        config.rope_freq_factors = Some(factors.into_f32("rope_freqs.weight")?);
     }
     let interleaved = config.arch.gguf_interleaved_rope;
     build(config, &checkpoint, interleaved, device, progress).await
@@ -133,8 +167,9 @@ async fn build<C: Checkpoint>(
         progress(LoadProgress { loaded, total });
     };
 
-    let loader = Loader { checkpoint, device };
-    let embedding = loader.sharded("token_embd.weight", [c.vocab_size, h]).await?;
+    // Flex is the CPU backend: there, matrices stay quantized (see the module comment).
+    let loader = Loader { checkpoint, device, keep_blocks: *device == Device::flex() };
+    let embedding = loader.matrix("token_embd.weight", [c.vocab_size, h], None).await?;
     step(&mut progress);
 
     let mut blocks = Vec::with_capacity(c.n_layers);
@@ -171,7 +206,7 @@ async fn build<C: Checkpoint>(
     let output = if c.tied_embeddings {
         embedding.clone()
     } else {
-        let out = loader.sharded("output.weight", [c.vocab_size, h]).await?;
+        let out = loader.matrix("output.weight", [c.vocab_size, h], None).await?;
         step(&mut progress);
         out
     };
@@ -190,13 +225,14 @@ async fn build<C: Checkpoint>(
 struct Loader<'a, C> {
     checkpoint: &'a C,
     device: &'a Device,
+    keep_blocks: bool,
 }
 
 impl<C: Checkpoint> Loader<'_, C> {
-    async fn host(&self, name: &str, expected: &[usize]) -> Result<HostTensor, ModelError> {
+    async fn host(&self, name: &str, expected: &[usize], blocks: bool) -> Result<HostTensor, ModelError> {
         let t = self
             .checkpoint
-            .get(name)
+            .get(name, blocks)
             .await?
             .ok_or_else(|| ModelError::MissingTensor(name.to_string()))?;
         if t.shape != expected {
@@ -205,28 +241,37 @@ impl<C: Checkpoint> Loader<'_, C> {
         Ok(t)
     }
 
-    /// A `[rows, cols]` matrix; `rope_head_dim` undoes interleaved RoPE row order per head.
-    async fn matrix(&self, name: &str, shape: [usize; 2], rope_head_dim: Option<usize>) -> Result<Tensor<2>, ModelError> {
-        let mut t = self.host(name, &shape).await?;
-        if let Some(hd) = rope_head_dim {
-            t.data = deinterleave_rows(&t.data, shape[1], hd);
-        }
-        Ok(Tensor::from_data(TensorData::new(t.data, shape), self.device))
+    async fn vector(&self, name: &str, len: usize) -> Result<Vec<f32>, ModelError> {
+        self.host(name, &[len], false).await?.into_f32(name)
     }
 
-    async fn sharded(&self, name: &str, shape: [usize; 2]) -> Result<RowSharded, ModelError> {
-        let t = self.host(name, &shape).await?;
-        Ok(RowSharded::new(t.data, shape[0], shape[1], self.device))
+    /// A `[rows, cols]` matrix; `rope_head_dim` undoes interleaved RoPE row order per head.
+    async fn matrix(&self, name: &str, shape: [usize; 2], rope_head_dim: Option<usize>) -> Result<Matrix, ModelError> {
+        let t = self.host(name, &shape, self.keep_blocks).await?;
+        let [rows, cols] = shape;
+        if let HostData::Blocks { ty, bytes } = t.data {
+            let mut q = QuantMatrix::new(ty, rows, cols, bytes)
+                .map_err(|source| GgufError::Dequantize { name: name.to_string(), source })?;
+            if let Some(hd) = rope_head_dim {
+                q.permute_rows(|i| deinterleaved_source_row(i, hd));
+            }
+            return Ok(Matrix::Quantized(Arc::new(q)));
+        }
+        let mut data = t.into_f32(name)?;
+        if let Some(hd) = rope_head_dim {
+            data = deinterleave_rows(&data, cols, hd);
+        }
+        Ok(Matrix::Dense(RowSharded::new(data, rows, cols, self.device)))
     }
 
     async fn linear(&self, base: &str, shape: [usize; 2], bias: bool, rope_head_dim: Option<usize>) -> Result<Linear, ModelError> {
         let weight = self.matrix(&format!("{base}.weight"), shape, rope_head_dim).await?;
         let bias = if bias {
-            let mut b = self.host(&format!("{base}.bias"), &[shape[0]]).await?;
+            let mut b = self.vector(&format!("{base}.bias"), shape[0]).await?;
             if let Some(hd) = rope_head_dim {
-                b.data = deinterleave_rows(&b.data, 1, hd);
+                b = deinterleave_rows(&b, 1, hd);
             }
-            Some(Tensor::from_data(TensorData::new(b.data, [shape[0]]), self.device))
+            Some(Tensor::from_data(TensorData::new(b, [shape[0]]), self.device))
         } else {
             None
         };
@@ -234,26 +279,31 @@ impl<C: Checkpoint> Loader<'_, C> {
     }
 
     async fn norm(&self, name: &str, size: usize, eps: f64) -> Result<RmsNorm, ModelError> {
-        let t = self.host(name, &[size]).await?;
-        Ok(RmsNorm { weight: Tensor::from_data(TensorData::new(t.data, [size]), self.device), eps })
+        let weight = self.vector(name, size).await?;
+        Ok(RmsNorm { weight: Tensor::from_data(TensorData::new(weight, [size]), self.device), eps })
     }
 }
 
-/// Within each block of `head_dim` rows, moves rows `0, 2, 4, …` to the first half and
-/// `1, 3, 5, …` to the second: interleaved RoPE pairs become rotate-half pairs.
-fn deinterleave_rows(data: &[f32], cols: usize, head_dim: usize) -> Vec<f32> {
-    let mut out = vec![0f32; data.len()];
+/// The source row of row `i` after de-interleaving: within each block of `head_dim` rows,
+/// rows `0, 2, 4, …` move to the first half and `1, 3, 5, …` to the second, so interleaved
+/// RoPE pairs become rotate-half pairs.
+fn deinterleaved_source_row(i: usize, head_dim: usize) -> usize {
+    let (head, r) = (i / head_dim, i % head_dim);
     let half = head_dim / 2;
-    let head_len = head_dim * cols;
-    for (src_head, dst_head) in data.chunks_exact(head_len).zip(out.chunks_exact_mut(head_len)) {
-        for (r, row) in src_head.chunks_exact(cols).enumerate() {
-            let dst = if r % 2 == 0 { r / 2 } else { half + r / 2 };
-            dst_head[dst * cols..(dst + 1) * cols].copy_from_slice(row);
-        }
-    }
-    out
+    let src = if r < half { 2 * r } else { 2 * (r - half) + 1 };
+    head * head_dim + src
 }
 
+/// [`deinterleaved_source_row`] applied to the rows of a dense `[rows, cols]` matrix.
+fn deinterleave_rows(data: &[f32], cols: usize, head_dim: usize) -> Vec<f32> {
+    let rows = data.len() / cols;
+    (0..rows)
+        .flat_map(|i| {
+            let src = deinterleaved_source_row(i, head_dim);
+            data[src * cols..(src + 1) * cols].iter().copied()
+        })
+        .collect()
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,19 +1,23 @@
 //! Decoder-only transformer models (Llama and Qwen2 families) on Burn.
 //!
 //! `llama.rs` and `qwen2.rs` describe what is particular to each architecture, `layers.rs`
-//! holds the shared layers, `transformer.rs` the stack, `loader.rs` turns checkpoint tensors
-//! (GGUF or safetensors) into it.
+//! holds the shared layers, `matrix.rs` the weight matrices (dense on a GPU, quantized on the
+//! CPU), `transformer.rs` the stack, `loader.rs` turns checkpoint tensors (GGUF or safetensors)
+//! into it, `snapshot.rs` saves and restores KV caches.
 
 mod config;
 mod layers;
 pub mod llama;
 mod loader;
+mod matrix;
 pub mod qwen2;
 pub mod safetensors;
+mod snapshot;
 mod transformer;
 
 pub use config::{ArchSpec, ModelConfig};
 pub use loader::{load_gguf, load_safetensors, LoadProgress};
+pub use snapshot::SnapshotError;
 pub use transformer::{KvCache, Logits, Transformer};
 
 use crate::gguf::GgufError;

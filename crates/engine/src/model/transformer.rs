@@ -2,24 +2,27 @@
 
 use burn::tensor::{Device, Tensor};
 
-use super::layers::{causal_mask, Block, LayerCache, RmsNorm, Rope, RowSharded};
+use super::layers::{causal_mask, Block, LayerCache, RmsNorm, Rope};
+use super::matrix::Matrix;
 use super::{ModelConfig, ModelError};
 
 pub struct Transformer {
     pub config: ModelConfig,
-    pub(super) embedding: RowSharded,
+    pub(super) embedding: Matrix,
     pub(super) blocks: Vec<Block>,
     pub(super) norm: RmsNorm,
     /// `[vocab, hidden]`; the embedding itself when the model ties them.
-    pub(super) output: RowSharded,
+    pub(super) output: Matrix,
     pub(super) rope: Rope,
     pub(super) device: Device,
 }
 
-/// Keys and values of every position processed so far.
+/// Keys and values of every position processed so far. A clone shares the positions so far
+/// and grows independently: one prefix, several continuations.
+#[derive(Clone)]
 pub struct KvCache {
-    layers: Vec<LayerCache>,
-    len: usize,
+    pub(super) layers: Vec<LayerCache>,
+    pub(super) len: usize,
 }
 
 impl KvCache {

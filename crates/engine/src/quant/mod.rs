@@ -16,7 +16,10 @@ mod fp4;
 mod iq;
 mod k_quants;
 mod legacy;
+mod matmul;
 mod ternary;
+
+pub use matmul::QuantMatrix;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,120 @@
+//! Weight matrices as the layers see them: `[rows, cols]`, used as `x Mᵀ` (projections and
+//! the output head) or by row (the embedding table).
+//!
+//! On a GPU the weights are f32 tensors on the device; on the CPU they stay in their GGUF
+//! blocks and are dequantized on the fly ([`QuantMatrix`]), which is what makes CPU decoding
+//! memory-bandwidth efficient. Layers do not know which one they hold.
+
+use std::sync::Arc;
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::quant::QuantMatrix;
+
+#[derive(Clone)]
+pub enum Matrix {
+    Dense(RowSharded),
+    Quantized(Arc<QuantMatrix>),
+}
+
+impl Matrix {
+    /// `x Mᵀ`: `[n, rows]` from `x: [n, cols]`.
+    pub fn matmul_transposed(&self, x: Tensor<2>) -> Tensor<2> {
+        match self {
+            Matrix::Dense(m) => m.matmul_transposed(x),
+            Matrix::Quantized(q) => {
+                let [n, _] = x.dims();
+                let device = x.device();
+                let mut out = vec![0f32; n * q.rows()];
+                q.matmul_transposed(&host_f32(x), n, &mut out);
+                Tensor::from_data(TensorData::new(out, [n, q.rows()]), &device)
+            }
+        }
+    }
+
+    /// The rows `ids`, in order: `[ids.len(), cols]`.
+    pub fn rows(&self, ids: &[u32], device: &Device) -> Tensor<2> {
+        match self {
+            Matrix::Dense(m) => m.rows(ids, device),
+            Matrix::Quantized(q) => {
+                let cols = q.cols();
+                let mut out = vec![0f32; ids.len() * cols];
+                for (&id, dst) in ids.iter().zip(out.chunks_exact_mut(cols)) {
+                    q.dequantize_row(id as usize, dst);
+                }
+                Tensor::from_data(TensorData::new(out, [ids.len(), cols]), device)
+            }
+        }
+    }
+}
+
+/// Activations of the CPU backend as a host vector. Reading a CPU tensor is a copy, never a
+/// wait, so the synchronous read is fine there (quantized matrices only live on the CPU).
+fn host_f32(x: Tensor<2>) -> Vec<f32> {
+    x.into_data().try_into_vec::<f32>().expect("activations are f32")
+}
+
+/// WebGPU's default limit on one storage binding; Burn asks adapters for their maximum, but
+/// browsers and software adapters often grant no more.
+const MAX_SHARD_BYTES: usize = 128 << 20;
+
+/// A dense `[rows, cols]` matrix kept as blocks of rows no bigger than one storage binding:
+/// the embedding tables of large vocabularies (Qwen's 151936 × 896 f32 is 519 MiB) exceed it.
+#[derive(Clone)]
+pub struct RowSharded {
+    shards: Vec<Tensor<2>>,
+    rows_per_shard: usize,
+}
+
+impl RowSharded {
+    pub fn new(data: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Self {
+        let rows_per_shard = (MAX_SHARD_BYTES / (cols * 4)).clamp(1, rows.max(1));
+        let shards = if rows <= rows_per_shard {
+            vec![Tensor::from_data(TensorData::new(data, [rows, cols]), device)]
+        } else {
+            data.chunks(rows_per_shard * cols)
+                .map(|chunk| Tensor::from_data(TensorData::new(chunk.to_vec(), [chunk.len() / cols, cols]), device))
+                .collect()
+        };
+        Self { shards, rows_per_shard }
+    }
+
+    /// The rows `ids`, in order: `[ids.len(), cols]`.
+    pub fn rows(&self, ids: &[u32], device: &Device) -> Tensor<2> {
+        let mut parts = Vec::new();
+        let mut gathered_positions = Vec::with_capacity(ids.len());
+        for (s, shard) in self.shards.iter().enumerate() {
+            let (positions, local): (Vec<usize>, Vec<i32>) = ids
+                .iter()
+                .enumerate()
+                .filter(|(_, &id)| id as usize / self.rows_per_shard == s)
+                .map(|(pos, &id)| (pos, (id as usize % self.rows_per_shard) as i32))
+                .unzip();
+            if local.is_empty() {
+                continue;
+            }
+            let n = local.len();
+            parts.push(shard.clone().select(0, Tensor::<1, Int>::from_data(TensorData::new(local, [n]), device)));
+            gathered_positions.extend(positions);
+        }
+        let gathered = Tensor::cat(parts, 0);
+        if gathered_positions.windows(2).all(|w| w[0] < w[1]) {
+            return gathered;
+        }
+        // Rows came out grouped by shard; put them back in token order.
+        let mut order = vec![0i32; ids.len()];
+        for (row, &pos) in gathered_positions.iter().enumerate() {
+            order[pos] = row as i32;
+        }
+        gathered.select(0, Tensor::<1, Int>::from_data(TensorData::new(order, [ids.len()]), device))
+    }
+
+    /// `x Mᵀ`: `[n, rows]` from `x: [n, cols]`.
+    pub fn matmul_transposed(&self, x: Tensor<2>) -> Tensor<2> {
+        if let [shard] = self.shards.as_slice() {
+            return x.matmul(shard.clone().transpose());
+        }
+        let parts: Vec<Tensor<2>> = self.shards.iter().map(|shard| x.clone().matmul(shard.clone().transpose())).collect();
+        Tensor::cat(parts, 1)
+    }
+}

@@ -1,0 +1,351 @@
+//! Matrix products straight from GGUF blocks on the CPU.
+//!
+//! Decoding one token reads every weight once, so on the CPU its speed is the memory
+//! bandwidth divided by the bytes per weight: f32 copies of Q4_K weights are 7× the bytes.
+//! [`QuantMatrix`] keeps the file's blocks and dequantizes a few hundred elements at a time
+//! into a buffer that stays in L1, right before they are used:
+//!
+//! - few rows of activations (decode): each chunk of a weight row is dotted with every
+//!   activation row while it is hot;
+//! - many rows (prefill): a tile of weight rows is dequantized once and multiplied with all
+//!   activations by the `gemm` crate, so the dequantization cost is shared by the whole batch.
+//!
+//! Dequantization is the bit-exact decoder of [`super::dequantize`], so results equal an f32
+//! matmul of the dequantized weights up to summation order.
+
+use super::{dequantize, GgmlType, QuantError};
+
+/// Elements dequantized per step of the decode kernel: a multiple of every block length
+/// that fits L1 comfortably next to the activations.
+const CHUNK: usize = 256;
+
+/// At this many activation rows and above the tile + gemm path wins over dot products.
+const GEMM_MIN_ROWS: usize = 8;
+
+/// Bytes of f32 weights per prefill tile: big enough to amortize a gemm call, small enough
+/// to stay in L2.
+const TILE_BYTES: usize = 256 << 10;
+
+/// A `[rows, cols]` matrix in one of the GGML block formats, rows stored one after another.
+pub struct QuantMatrix {
+    ty: GgmlType,
+    rows: usize,
+    cols: usize,
+    row_bytes: usize,
+    data: Vec<u8>,
+}
+
+impl std::fmt::Debug for QuantMatrix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "QuantMatrix({} [{}, {}])", self.ty, self.rows, self.cols)
+    }
+}
+
+impl QuantMatrix {
+    /// Whether matrices of type `ty` can be kept quantized (every type [`dequantize`] decodes).
+    pub fn supports(ty: GgmlType) -> bool {
+        ty.can_dequantize()
+    }
+
+    /// Wraps `data`, which must hold exactly `rows` rows of `cols` elements of type `ty`.
+    pub fn new(ty: GgmlType, rows: usize, cols: usize, data: Vec<u8>) -> Result<Self, QuantError> {
+        if !Self::supports(ty) {
+            return Err(QuantError::Unsupported(ty));
+        }
+        let block_len = ty.block_len();
+        if !cols.is_multiple_of(block_len) {
+            return Err(QuantError::NotBlockMultiple { ty, elements: cols, block_len });
+        }
+        let row_bytes = cols / block_len * ty.block_bytes();
+        let expected = row_bytes.checked_mul(rows);
+        if expected != Some(data.len()) {
+            return Err(QuantError::BadLength {
+                ty,
+                elements: rows.saturating_mul(cols),
+                expected: expected.unwrap_or(usize::MAX),
+                actual: data.len(),
+            });
+        }
+        Ok(Self { ty, rows, cols, row_bytes, data })
+    }
+
+    pub fn ty(&self) -> GgmlType {
+        self.ty
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Bytes held, for memory accounting.
+    pub fn byte_len(&self) -> usize {
+        self.data.len()
+    }
+
+    fn row_data(&self, r: usize) -> &[u8] {
+        &self.data[r * self.row_bytes..(r + 1) * self.row_bytes]
+    }
+
+    /// Reorders rows: row `i` of the result is row `source(i)` of `self`.
+    pub fn permute_rows(&mut self, source: impl Fn(usize) -> usize) {
+        let mut data = Vec::with_capacity(self.data.len());
+        for i in 0..self.rows {
+            data.extend_from_slice(self.row_data(source(i)));
+        }
+        self.data = data;
+    }
+
+    /// Dequantizes row `r` into `out` (`cols` elements).
+    pub fn dequantize_row(&self, r: usize, out: &mut [f32]) {
+        self.decode(self.row_data(r), out);
+    }
+
+    /// Decodes whole blocks; lengths were checked in [`QuantMatrix::new`].
+    fn decode(&self, bytes: &[u8], out: &mut [f32]) {
+        dequantize(self.ty, bytes, out).expect("block-aligned slices of a checked matrix");
+    }
+
+    /// `out = x Wᵀ`: `x` is `[n, cols]`, `out` is `[n, rows]`, both row-major.
+    pub fn matmul_transposed(&self, x: &[f32], n: usize, out: &mut [f32]) {
+        assert_eq!(x.len(), n * self.cols, "activations are not [n, cols]");
+        assert_eq!(out.len(), n * self.rows, "output is not [n, rows]");
+        if n >= GEMM_MIN_ROWS {
+            self.matmul_tiled(x, n, out);
+        } else {
+            self.matmul_dot(x, n, out);
+        }
+    }
+
+    /// Decode path: rows in parallel, each dotted chunk by chunk with the `n` activation rows.
+    fn matmul_dot(&self, x: &[f32], n: usize, out: &mut [f32]) {
+        // Results land transposed (`[rows, n]`) so each task owns a contiguous slice.
+        let mut out_t = vec![0f32; self.rows * n];
+        let chunk = CHUNK.max(self.ty.block_len());
+        let chunk_bytes = chunk / self.ty.block_len() * self.ty.block_bytes();
+        parallel_rows(&mut out_t, n, |r, sums| {
+            let mut buf = [0f32; CHUNK];
+            let row = self.row_data(r);
+            let mut col = 0;
+            for bytes in row.chunks(chunk_bytes) {
+                let len = bytes.len() / self.ty.block_bytes() * self.ty.block_len();
+                let w = &mut buf[..len];
+                self.decode(bytes, w);
+                for (t, sum) in sums.iter_mut().enumerate() {
+                    *sum += dot(w, &x[t * self.cols + col..t * self.cols + col + len]);
+                }
+                col += len;
+            }
+        });
+        transpose_into(&out_t, self.rows, n, out);
+    }
+
+    /// Prefill path: tiles of rows are dequantized once and multiplied with all activations.
+    fn matmul_tiled(&self, x: &[f32], n: usize, out: &mut [f32]) {
+        let tile_rows = (TILE_BYTES / 4 / self.cols).clamp(1, self.rows);
+        let mut out_t = vec![0f32; self.rows * n];
+        parallel_tiles(&mut out_t, tile_rows * n, |tile, sums| {
+            let first = tile * tile_rows;
+            let count = sums.len() / n;
+            let mut w = vec![0f32; count * self.cols];
+            for (i, dst) in w.chunks_exact_mut(self.cols).enumerate() {
+                self.dequantize_row(first + i, dst);
+            }
+            // sums[i, t] = Σ_k w[i, k] · x[t, k]: w is [count, cols], xᵀ is [cols, n].
+            // SAFETY: every pointer covers the extent its dims and strides describe.
+            unsafe {
+                gemm::gemm(
+                    count,
+                    n,
+                    self.cols,
+                    sums.as_mut_ptr(),
+                    1,
+                    n as isize,
+                    false,
+                    w.as_ptr(),
+                    1,
+                    self.cols as isize,
+                    x.as_ptr(),
+                    self.cols as isize,
+                    1,
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
+            }
+        });
+        transpose_into(&out_t, self.rows, n, out);
+    }
+}
+
+/// Σ a·b, with fused multiply-adds on CPUs that have them (checked once per call, which is
+/// a cached load) so the binary still runs on any x86-64.
+#[inline]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the features this function is compiled for were just detected.
+        return unsafe { dot_avx2_fma(a, b) };
+    }
+    dot_lanes::<false>(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn dot_avx2_fma(a: &[f32], b: &[f32]) -> f32 {
+    dot_lanes::<true>(a, b)
+}
+
+/// Independent accumulators let the loop vectorize; `FUSED` uses `mul_add`, which is one
+/// instruction with FMA and a slow library call without it.
+#[inline(always)]
+fn dot_lanes<const FUSED: bool>(a: &[f32], b: &[f32]) -> f32 {
+    const LANES: usize = 16;
+    let mut acc = [0f32; LANES];
+    let (a_chunks, a_tail) = a.as_chunks::<LANES>();
+    let (b_chunks, b_tail) = b.as_chunks::<LANES>();
+    for (ca, cb) in a_chunks.iter().zip(b_chunks) {
+        for i in 0..LANES {
+            acc[i] = if FUSED { ca[i].mul_add(cb[i], acc[i]) } else { acc[i] + ca[i] * cb[i] };
+        }
+    }
+    let tail: f32 = a_tail.iter().zip(b_tail).map(|(x, y)| x * y).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// `out[c, r] = src[r, c]` for `src: [rows, cols]`.
+fn transpose_into(src: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
+    if cols == 1 {
+        out.copy_from_slice(src);
+        return;
+    }
+    for (r, row) in src.chunks_exact(cols).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            out[c * rows + r] = v;
+        }
+    }
+}
+
+/// Runs `f(row, sums)` for every row of `out: [rows, n]`, in parallel where threads exist.
+fn parallel_rows(out: &mut [f32], n: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(n).enumerate().with_min_len(16).for_each(|(r, sums)| f(r, sums));
+    }
+    #[cfg(target_arch = "wasm32")]
+    out.chunks_mut(n).enumerate().for_each(|(r, sums)| f(r, sums));
+}
+
+/// Runs `f(tile, slice)` for every `tile_len`-element tile of `out`, in parallel where
+/// threads exist.
+fn parallel_tiles(out: &mut [f32], tile_len: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(tile_len).enumerate().for_each(|(t, tile)| f(t, tile));
+    }
+    #[cfg(target_arch = "wasm32")]
+    out.chunks_mut(tile_len).enumerate().for_each(|(t, tile)| f(t, tile));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic pseudo-random byte pattern; any bytes are valid blocks except that f16
+    /// scales could be NaN or huge, so scales are overwritten with small values.
+    fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+        let mut s = seed;
+        (0..len)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                s as u8
+            })
+            .collect()
+    }
+
+    fn matrix(ty: GgmlType, rows: usize, cols: usize) -> QuantMatrix {
+        let mut data = random_bytes(rows * cols / ty.block_len() * ty.block_bytes(), 7);
+        // Keep every f16 scale field finite and small: 0x2C00 is 1/16.
+        let scale_offsets: &[usize] = match ty {
+            GgmlType::Q4K | GgmlType::Q5K => &[0, 2],
+            GgmlType::Q6K => &[ty.block_bytes() - 2],
+            GgmlType::Q8_0 | GgmlType::Q4_0 => &[0],
+            GgmlType::Q4_1 => &[0, 2],
+            _ => &[],
+        };
+        for block in data.chunks_exact_mut(ty.block_bytes()) {
+            for &o in scale_offsets {
+                block[o] = 0x00;
+                block[o + 1] = 0x2C;
+            }
+        }
+        QuantMatrix::new(ty, rows, cols, data).unwrap()
+    }
+
+    fn reference(m: &QuantMatrix, x: &[f32], n: usize) -> Vec<f32> {
+        let mut w = vec![0f32; m.cols];
+        let mut out = vec![0f32; n * m.rows];
+        for r in 0..m.rows {
+            m.dequantize_row(r, &mut w);
+            for t in 0..n {
+                let xt = &x[t * m.cols..(t + 1) * m.cols];
+                out[t * m.rows + r] = w.iter().zip(xt).map(|(a, b)| (*a as f64 * *b as f64) as f32).sum();
+            }
+        }
+        out
+    }
+
+    fn check(ty: GgmlType, rows: usize, cols: usize, n: usize) {
+        let m = matrix(ty, rows, cols);
+        let x: Vec<f32> = random_bytes(n * cols, 3).iter().map(|&b| (b as f32 - 128.0) / 64.0).collect();
+        let mut out = vec![0f32; n * rows];
+        m.matmul_transposed(&x, n, &mut out);
+        let want = reference(&m, &x, n);
+        for (i, (a, b)) in out.iter().zip(&want).enumerate() {
+            assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "{ty} n={n} at {i}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn matches_dequantized_reference_for_decode_and_prefill() {
+        for ty in [GgmlType::Q4K, GgmlType::Q5K, GgmlType::Q6K, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1] {
+            // 768 columns: three k-quant super-blocks, not a multiple of CHUNK for 32-blocks.
+            for n in [1, 3, GEMM_MIN_ROWS, 19] {
+                check(ty, 37, 768, n);
+            }
+        }
+        check(GgmlType::Q8_0, 5, 96, 2); // a row shorter than one chunk
+    }
+
+    #[test]
+    fn permute_rows_moves_whole_rows() {
+        let mut m = matrix(GgmlType::Q8_0, 4, 64);
+        let mut before = vec![vec![0f32; 64]; 4];
+        for (r, row) in before.iter_mut().enumerate() {
+            m.dequantize_row(r, row);
+        }
+        m.permute_rows(|i| [2, 0, 3, 1][i]);
+        let mut row = vec![0f32; 64];
+        m.dequantize_row(0, &mut row);
+        assert_eq!(row, before[2]);
+        m.dequantize_row(3, &mut row);
+        assert_eq!(row, before[1]);
+    }
+
+    #[test]
+    fn rejects_wrong_lengths_and_unaligned_rows() {
+        assert!(QuantMatrix::new(GgmlType::Q4K, 2, 256, vec![0; 10]).is_err());
+        assert!(QuantMatrix::new(GgmlType::Q4K, 2, 100, vec![]).is_err());
+        assert!(QuantMatrix::new(GgmlType::IQ2XXS, 1, 256, vec![0; 66]).is_err());
+    }
+}
