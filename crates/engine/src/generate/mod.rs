@@ -84,6 +84,8 @@ pub enum GenerateError {
     Sampling(String),
     #[error("the prompt is empty")]
     EmptyPrompt,
+    #[error("the reused cache holds {cached} tokens but the prompt has only {prompt}")]
+    PrefixTooLong { cached: usize, prompt: usize },
     #[error(transparent)]
     Tokenizer(#[from] crate::tokenizer::TokenizerError),
 }
@@ -94,6 +96,14 @@ pub async fn read_logits(logits: burn::tensor::Tensor<2>) -> Result<Vec<f32>, Mo
     data.try_to_vec::<f32>().map_err(|e| ModelError::Device(format!("{e:?}")))
 }
 
+/// Restricts which token may come next, e.g. to the strings of a grammar.
+pub trait TokenConstraint {
+    /// Sets the logits of tokens that may not come next to negative infinity.
+    fn mask(&self, logits: &mut [f32]);
+    /// Records the token that was chosen.
+    fn advance(&mut self, token: u32);
+}
+
 /// Generates a continuation of `prompt_ids`, calling `on_text` with each new piece of text as
 /// soon as it is certain (never half a UTF-8 character, never the start of a stop string).
 /// `on_text` returning `Break` cancels.
@@ -101,6 +111,29 @@ pub async fn generate(
     model: &Transformer,
     tokenizer: &Tokenizer,
     prompt_ids: &[u32],
+    options: &GenerateOptions,
+    clock: &dyn Clock,
+    on_text: impl FnMut(&str) -> ControlFlow<()>,
+) -> Result<Generation, GenerateError> {
+    let start = Start { cache: model.new_cache(), constraint: None };
+    generate_from(model, tokenizer, prompt_ids, start, options, clock, on_text).await
+}
+
+/// Where [`generate_from`] starts.
+pub struct Start<'a> {
+    /// Holds the first `cache.len()` prompt tokens already (a reused prefix); it must be
+    /// shorter than the prompt, since the last prompt position yields the first logits.
+    pub cache: KvCache,
+    pub constraint: Option<&'a mut dyn TokenConstraint>,
+}
+
+/// [`generate`] from a cache that already holds a prefix of the prompt, optionally with a
+/// [`TokenConstraint`] on every sampled token.
+pub async fn generate_from(
+    model: &Transformer,
+    tokenizer: &Tokenizer,
+    prompt_ids: &[u32],
+    start: Start<'_>,
     options: &GenerateOptions,
     clock: &dyn Clock,
     mut on_text: impl FnMut(&str) -> ControlFlow<()>,
@@ -114,9 +147,12 @@ pub async fn generate(
     if needed > limit {
         return Err(ModelError::ContextOverflow { needed, limit }.into());
     }
+    let Start { mut cache, mut constraint } = start;
+    if cache.len() >= prompt_ids.len() {
+        return Err(GenerateError::PrefixTooLong { cached: cache.len(), prompt: prompt_ids.len() });
+    }
 
     let mut sampler = Sampler::new(options.sampling.clone());
-    let mut cache: KvCache = model.new_cache();
     let mut history = prompt_ids.to_vec();
     let mut ids = Vec::new();
     let mut stops = StopStrings::new(&options.stop_strings);
@@ -127,12 +163,19 @@ pub async fn generate(
     let mut detokenizer = tokenizer.decode_stream();
 
     let start = clock.now_ms();
-    let mut logits = read_logits(model.forward(prompt_ids, &mut cache, Logits::Last)?).await?;
+    let new_tokens = &prompt_ids[cache.len()..];
+    let mut logits = read_logits(model.forward(new_tokens, &mut cache, Logits::Last)?).await?;
     let mut decode_start = start;
     let mut stop_reason = StopReason::MaxTokens;
     let mut text = String::new();
     while ids.len() < options.max_tokens {
+        if let Some(c) = constraint.as_deref() {
+            c.mask(&mut logits);
+        }
         let next = sampler.sample(&mut logits, &history);
+        if let Some(c) = constraint.as_deref_mut() {
+            c.advance(next);
+        }
         if ids.is_empty() {
             decode_start = clock.now_ms();
             timings.prefill_ms = decode_start - start;
