@@ -1,0 +1,87 @@
+//! Walks a parsed command line: every pipeline stage, every nested script (`$(..)`, `sh -c`,
+//! `eval`, `find -exec`), applying the rules to what actually runs.
+
+use super::invocation::{self, Arg, Invocation};
+use super::rules::{self, network};
+use super::{find, lookalike, shell, Finding, Risk};
+
+/// How deep nested scripts are followed; deeper nesting is itself suspicious.
+pub const MAX_DEPTH: usize = 16;
+
+/// Adds the findings for `source`, a command line as the user would type it.
+pub fn command_line(source: &str, out: &mut Vec<Finding>) {
+    script(source, 0, out);
+}
+
+fn too_deep() -> Finding {
+    Finding::new(
+        Risk::Moderate,
+        format!("nested more than {MAX_DEPTH} levels deep; the innermost part was not checked"),
+    )
+}
+
+fn script(source: &str, depth: usize, out: &mut Vec<Finding>) {
+    if depth > MAX_DEPTH {
+        out.push(too_deep());
+        return;
+    }
+    let parsed = shell::parse(source);
+    if !parsed.complete {
+        out.push(Finding::new(Risk::Moderate, "could not be parsed fully (unbalanced quotes, brackets or operators)"));
+    }
+    network::check_text(source, out);
+    rules::forkbomb::check_script(&parsed, out);
+    for pipeline in &parsed.pipelines {
+        let mut stages: Vec<Invocation> = Vec::new();
+        let mut previous_output: Vec<String> = Vec::new();
+        for command in &pipeline.commands {
+            let targets = command.redirects.iter().map(|r| &r.target);
+            for substitution in command.words.iter().chain(targets).flat_map(|w| &w.substitutions) {
+                script(&substitution.script, depth + 1, out);
+            }
+            rules::writes::check_redirects(&command.redirects, command.words.is_empty(), out);
+            let args: Vec<Arg> = command.words.iter().map(to_arg).collect();
+            let invocation = invocation::unwrap(&args, &previous_output);
+            previous_output = invocation.as_ref().map(output_words).unwrap_or_default();
+            if let Some(invocation) = invocation {
+                judge(&invocation, depth, out);
+                stages.push(invocation);
+            }
+        }
+        rules::check_pipeline(&stages, out);
+    }
+}
+
+fn judge(invocation: &Invocation, depth: usize, out: &mut Vec<Finding>) {
+    rules::check(invocation, out);
+    if let Some(nested) = invocation::nested_script(invocation) {
+        script(&nested, depth + 1, out);
+    }
+    if find::is_find(invocation) {
+        for words in find::exec_commands(invocation) {
+            if depth >= MAX_DEPTH {
+                out.push(too_deep());
+                return;
+            }
+            let args: Vec<Arg> = words.into_iter().map(|text| Arg { text, ..Arg::default() }).collect();
+            if let Some(inner) = invocation::unwrap(&args, &[]) {
+                judge(&inner, depth + 1, out);
+            }
+        }
+    }
+}
+
+fn to_arg(word: &shell::Word) -> Arg {
+    let (text, disguised) = lookalike::fold(&word.text);
+    let fetched = word.substitutions.iter().any(|s| network::script_downloads(&s.script));
+    Arg { text, disguised, fetched }
+}
+
+/// What a stage writes that `xargs` in the next stage turns into arguments, when we can tell.
+fn output_words(invocation: &Invocation) -> Vec<String> {
+    match invocation.program.as_str() {
+        "echo" | "printf" => invocation.args.iter().filter(|a| !a.starts_with('-')).cloned().collect(),
+        _ if find::is_find(invocation) => find::matched_paths(invocation),
+        _ => Vec::new(),
+    }
+}
