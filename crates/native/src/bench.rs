@@ -1,6 +1,7 @@
 //! `cmdai-native bench`: the numbers users compare runners by.
 
 use std::ops::ControlFlow;
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
@@ -10,7 +11,8 @@ use futures::executor::block_on;
 use serde_json::json;
 
 use crate::cli::BenchArgs;
-use crate::loaded::{load, InstantClock};
+use crate::loaded::{load, InstantClock, LoadedModel};
+use crate::suggest_cmd::{Candidates, Suggester};
 
 const TEXT: &str = "The shell is a program that reads commands and runs other programs. \
 Pipelines connect the output of one command to the input of the next, so small tools such as \
@@ -18,7 +20,8 @@ grep, sed, awk, sort, uniq and xargs combine into powerful one-liners. Redirecti
 to files, and job control runs work in the background. ";
 
 pub fn run(args: BenchArgs) -> Result<()> {
-    let loaded = load(&args.model.model_file, args.backend.backend)?;
+    let model_file = crate::models_cmd::model_path(&args.model)?;
+    let loaded = load(&model_file, args.backend.backend)?;
     let tok = &loaded.tokenizer;
 
     let mut prompt = tok.encode(&TEXT.repeat(1 + args.prompt_tokens / 40), false)?;
@@ -47,8 +50,12 @@ pub fn run(args: BenchArgs) -> Result<()> {
     };
     let generation = block_on(generate(&loaded.model, tok, &prompt, &options, &InstantClock::new(), |_| ControlFlow::Continue(())))?;
     let t = &generation.timings;
+    let suggestion = match &args.suggest {
+        Some(request) => Some(time_suggestion(&loaded, &model_file, request)?),
+        None => None,
+    };
     let report = json!({
-        "model": args.model.model_file.display().to_string(),
+        "model": model_file.display().to_string(),
         "device": loaded.device.description,
         "load_ms": loaded.load_ms,
         "time_to_first_token_ms": t.prefill_ms,
@@ -56,6 +63,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         "prefill_tokens_per_s": prompt.len() as f64 / prefill_s,
         "decode_tokens": t.generated_tokens,
         "decode_tokens_per_s": t.decode_tokens_per_s(),
+        "suggestion": suggestion,
         "peak_rss_bytes": peak_rss_bytes(),
     });
     if args.model.json {
@@ -66,12 +74,44 @@ pub fn run(args: BenchArgs) -> Result<()> {
         println!("time to first token: {:.0} ms ({} prompt tokens)", t.prefill_ms, prompt.len());
         println!("prefill:             {:.1} tok/s", prompt.len() as f64 / prefill_s);
         println!("decode:              {:.1} tok/s over {} tokens", t.decode_tokens_per_s(), t.generated_tokens);
+        if let Some(s) = &suggestion {
+            println!("suggestion:          {:.0} ms with a cold prompt cache, {:.0} ms warm ({} tokens: {})", s.cold_ms, s.warm_ms, s.tokens, s.cmd);
+            println!("enter to command:    {:.0} ms (load + warm suggestion)", loaded.load_ms + s.warm_ms);
+        }
         match peak_rss_bytes() {
             Some(b) => println!("peak resident memory: {:.0} MiB", b as f64 / (1u64 << 20) as f64),
             None => println!("peak resident memory: unknown on this platform"),
         }
     }
     Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct SuggestionTiming {
+    cmd: String,
+    tokens: usize,
+    /// The first suggestion in an environment also computes and stores the prompt's fixed prefix.
+    cold_ms: f64,
+    /// Later ones read that prefix from the cache dir, as every run after the first does.
+    warm_ms: f64,
+}
+
+/// The suggestion flow as `cmdai-native "REQUEST"` runs it, after the model is loaded.
+fn time_suggestion(loaded: &LoadedModel, model_file: &Path, request: &str) -> Result<SuggestionTiming> {
+    let ctx = crate::context::detect(None);
+    let suggester = Suggester::new(loaded, model_file);
+    // A private cache dir, so "cold" really is cold and the user's cache is left alone.
+    let scratch = std::env::temp_dir().join(format!("cmdai-bench-{}", std::process::id()));
+    std::env::set_var("CMDAI_CACHE_DIR", &scratch);
+    let timed = || -> Result<(f64, Candidates)> {
+        let started = Instant::now();
+        let c = suggester.candidates(&ctx, request, false, 1)?;
+        Ok((started.elapsed().as_secs_f64() * 1000.0, c))
+    };
+    let (cold_ms, _) = timed()?;
+    let (warm_ms, c) = timed()?;
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(SuggestionTiming { cmd: c.suggestions[0].cmd.clone(), tokens: c.timings.generated_tokens, cold_ms, warm_ms })
 }
 
 /// Peak resident set size, from the kernel's own accounting (Linux).

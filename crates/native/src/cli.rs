@@ -4,16 +4,98 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use cmdai_engine::backend::BackendChoice;
+use cmdai_engine::safety::SafetyMode;
+use cmdai_engine::suggest::ShellKind;
+
+use crate::shell_init::InitShell;
 
 #[derive(Parser)]
-#[command(name = "cmdai-native", version, about = "Local LLM workbench: natural language to shell commands, on your own GPU or CPU")]
+#[command(
+    name = "cmdai-native",
+    version,
+    about = "Natural language to one safe shell command, with a model on your own GPU or CPU",
+    after_help = "Examples:\n  cmdai-native \"find rust files changed this week\"\n  cmdai-native -n 3 --explain \"compress every log file in /var/log\"\n  cmdai-native check \"rm -rf ~/\"",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub suggest: SuggestArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Plain,
+    Json,
+}
+
+/// Suggesting a command: what `cmdai-native "REQUEST"` does.
+#[derive(Args)]
+pub struct SuggestArgs {
+    /// What you want to do, in plain words (quote it).
+    #[arg(value_name = "REQUEST")]
+    pub request: Vec<String>,
+    /// The shell the command is for [default: detected from $SHELL].
+    #[arg(long, value_parser = parse_shell)]
+    pub shell: Option<ShellKind>,
+    /// Explain each part of the command.
+    #[arg(long)]
+    pub explain: bool,
+    /// Suggest this many distinct commands.
+    #[arg(short = 'n', long = "candidates", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub candidates: u8,
+    #[arg(long, value_enum, default_value = "plain")]
+    pub output: OutputFormat,
+    /// A model: an alias (see `models`), a Hub repo (`org/name` or `org/name:file.gguf`), or a .gguf path.
+    #[arg(long, value_name = "ID|PATH")]
+    pub model: Option<String>,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// How cautious to be: strict blocks high risk and asks on moderate; moderate blocks
+    /// critical and asks on high; permissive blocks nothing and asks on critical.
+    #[arg(long, default_value = "moderate", value_parser = parse_safety)]
+    pub safety: SafetyMode,
+    /// Run the command without asking when the safety mode allows it.
+    #[arg(short = 'x', long, conflicts_with = "dry_run")]
+    pub execute: bool,
+    /// Never run the command.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Allow running a blocked command after an explicit confirmation on a terminal.
+    #[arg(long)]
+    pub force: bool,
+    /// Download a missing model without asking.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+fn parse_shell(s: &str) -> Result<ShellKind, String> {
+    s.parse().map_err(|e| format!("{e}"))
+}
+
+fn parse_safety(s: &str) -> Result<SafetyMode, String> {
+    s.parse().map_err(|e| format!("{e}"))
 }
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// Judge any command's risk (exit code 0 safe, 1 moderate, 2 high, 3 critical).
+    Check(CheckArgs),
+    /// Download a model into the Hugging Face cache (the default model when none is named).
+    DownloadModel(DownloadArgs),
+    /// List cached models; `models rm MODEL` deletes one.
+    Models(ModelsArgs),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print shell functions that put suggestions on your prompt line (`eval "$(cmdai-native init bash)"`).
+    Init {
+        #[arg(value_enum)]
+        shell: InitShell,
+    },
     /// Stream a model's continuation of a prompt.
     Generate(GenerateArgs),
     /// Describe a model file: architecture, size, quantization, tokenizer, memory needs.
@@ -23,10 +105,15 @@ pub enum Command {
 }
 
 #[derive(Args, Clone)]
+#[command(group(clap::ArgGroup::new("model_source").required(true).args(["model_file", "model"])))]
 pub struct ModelArgs {
     /// A GGUF model file.
     #[arg(long, value_name = "FILE")]
-    pub model_file: PathBuf,
+    pub model_file: Option<PathBuf>,
+    /// A cached model (downloaded after asking when missing): an alias, a Hub repo
+    /// (`org/name` or `org/name:file.gguf`) or a .gguf path.
+    #[arg(long, value_name = "ID|PATH")]
+    pub model: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -90,4 +177,38 @@ pub struct BenchArgs {
     /// Tokens generated for the decode measurement.
     #[arg(long, default_value_t = 128)]
     pub decode_tokens: usize,
+    /// Also time a whole suggestion for this request (cold and warm prompt cache).
+    #[arg(long, value_name = "REQUEST")]
+    pub suggest: Option<String>,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// The command to judge (quote it).
+    pub command: String,
+    #[arg(long, value_enum, default_value = "plain")]
+    pub output: OutputFormat,
+}
+
+#[derive(Args)]
+pub struct DownloadArgs {
+    /// Alias, Hub repo (`org/name[:file]`); the default model when left out.
+    pub model: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub action: Option<ModelsAction>,
+    #[arg(long, value_enum, default_value = "plain")]
+    pub output: OutputFormat,
+}
+
+#[derive(Subcommand)]
+pub enum ModelsAction {
+    /// Delete a cached model.
+    Rm {
+        /// Alias or Hub repo (`org/name[:file]`).
+        model: String,
+    },
 }

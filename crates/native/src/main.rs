@@ -1,25 +1,36 @@
-//! `cmdai-native`: cmdai's engine in the terminal.
+//! `cmdai-native`: natural language to one safe shell command, in the terminal.
 
-mod bench;
-mod cli;
-mod loaded;
-mod model_info;
-mod run_generate;
+use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
+use cmdai_native::cli::{Cli, Command};
+use cmdai_native::{bench, check_cmd, model_info, models_cmd, run_generate, shell_init, suggest_cmd};
 
-fn main() -> std::process::ExitCode {
-    let cli = cli::Cli::parse();
+fn main() -> ExitCode {
+    let cli = Cli::parse();
     let result = match cli.command {
-        cli::Command::Generate(args) => run_generate::run(args),
-        cli::Command::ModelInfo(args) => model_info::run(args),
-        cli::Command::Bench(args) => bench::run(args),
-    };
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+        Some(Command::Generate(args)) => run_generate::run(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::ModelInfo(args)) => model_info::run(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Bench(args)) => bench::run(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Check(args)) => Ok(check_cmd::run(args)),
+        Some(Command::DownloadModel(args)) => models_cmd::download(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Models(args)) => models_cmd::models(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut Cli::command(), "cmdai-native", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
         }
-    }
+        Some(Command::Init { shell }) => {
+            print!("{}", shell_init::script(shell));
+            Ok(ExitCode::SUCCESS)
+        }
+        None if cli.suggest.request.is_empty() => {
+            let _ = Cli::command().print_help();
+            Ok(ExitCode::from(2))
+        }
+        None => suggest_cmd::run(cli.suggest),
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::FAILURE
+    })
 }

@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use cmdai_engine::model::ModelConfig;
+use cmdai_engine::quant::{GgmlType, QuantMatrix};
 use serde_json::json;
 
 use crate::cli::ModelArgs;
@@ -11,7 +12,8 @@ use crate::loaded::ModelFile;
 const ESTIMATE_CONTEXT: usize = 4096;
 
 pub fn run(args: ModelArgs) -> Result<()> {
-    let file = ModelFile::open(&args.model_file)?;
+    let path = crate::models_cmd::model_path(&args)?;
+    let file = ModelFile::open(&path)?;
     let g = &file.gguf;
     let meta = &g.metadata;
     let embedding = g.require_tensor("token_embd.weight")?;
@@ -20,15 +22,20 @@ pub fn run(args: ModelArgs) -> Result<()> {
     let params = g.parameter_count();
     let context = ESTIMATE_CONTEXT.min(config.context_length);
     let kv = config.kv_bytes_per_token() * context as u64;
-    // Both backends hold dequantized f32 weights for now.
+    // The GPU holds f32 copies of every weight; the CPU keeps quantized matrices as stored.
     let weights_f32 = params * 4;
+    let weights_cpu: u64 = g
+        .tensors
+        .iter()
+        .map(|t| if t.dims.len() == 2 && t.ty != GgmlType::F32 && QuantMatrix::supports(t.ty) { t.n_bytes } else { t.n_elements * 4 })
+        .sum();
     let mix: Vec<_> = g
         .type_mix()
         .into_iter()
         .map(|(ty, n)| json!({"type": ty.name(), "elements": n, "share": n as f64 / params.max(1) as f64}))
         .collect();
     let info = json!({
-        "file": args.model_file.display().to_string(),
+        "file": path.display().to_string(),
         "file_bytes": g.file_size,
         "name": meta.get_str("general.name"),
         "architecture": config.arch.gguf_name,
@@ -50,7 +57,7 @@ pub fn run(args: ModelArgs) -> Result<()> {
             "context_tokens": context,
             "kv_cache_bytes": kv,
             "gpu_bytes": weights_f32 + kv,
-            "cpu_bytes": weights_f32 + kv,
+            "cpu_bytes": weights_cpu + kv,
         },
     });
     if args.json {
@@ -80,9 +87,12 @@ pub fn run(args: ModelArgs) -> Result<()> {
     println!("chat template:  {}", if meta.get_str("tokenizer.chat_template").is_some() { "yes" } else { "no (ChatML used)" });
     println!("file size:      {:.2} GiB", gib(g.file_size));
     println!(
-        "memory needed:  {:.2} GiB on GPU or CPU (f32 weights {:.2} GiB + KV cache {:.2} GiB at {} tokens)",
+        "memory needed:  GPU {:.2} GiB (f32 weights {:.2} GiB), CPU {:.2} GiB (quantized weights {:.2} GiB), \
+         each with a KV cache of {:.2} GiB at {} tokens",
         gib(weights_f32 + kv),
         gib(weights_f32),
+        gib(weights_cpu + kv),
+        gib(weights_cpu),
         gib(kv),
         context
     );

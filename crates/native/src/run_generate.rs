@@ -13,7 +13,7 @@ use crate::cli::GenerateArgs;
 use crate::loaded::{load, InstantClock};
 
 pub fn run(args: GenerateArgs) -> Result<()> {
-    let loaded = load(&args.model.model_file, args.backend.backend)?;
+    let loaded = load(&crate::models_cmd::model_path(&args.model)?, args.backend.backend)?;
     let prompt = if args.raw {
         args.prompt.clone()
     } else {
