@@ -59,13 +59,24 @@ pub fn value<'a>(args: &'a [String], names: &[&str]) -> Option<&'a str> {
 
 /// Arguments that are not options (everything after `--` counts as an operand).
 pub fn operands(args: &[String]) -> Vec<&str> {
+    operands_after_values(args, &[])
+}
+
+/// [`operands`], leaving out the separate value of each option in `with_value`
+/// (`truncate -s 0 FILE` has one operand, `FILE`).
+pub fn operands_after_values<'a>(args: &'a [String], with_value: &[&str]) -> Vec<&'a str> {
     let mut operands = Vec::new();
     let mut after_dashes = false;
+    let mut skip_next = false;
     for arg in args {
-        if after_dashes || !arg.starts_with('-') || arg == "-" {
+        if skip_next {
+            skip_next = false;
+        } else if after_dashes || !arg.starts_with('-') || arg == "-" {
             operands.push(arg.as_str());
         } else if arg == "--" {
             after_dashes = true;
+        } else {
+            skip_next = with_value.contains(&arg.as_str());
         }
     }
     operands
@@ -102,5 +113,6 @@ mod tests {
         assert_eq!(value(&args("-s0 f"), &["-s", "--size"]), Some("0"));
         assert_eq!(value(&args("--size=0 f"), &["-s", "--size"]), Some("0"));
         assert_eq!(operands(&args("-rf a -- -b")), ["a", "-b"]);
+        assert_eq!(operands_after_values(&args("-s 0 a.log -c"), &["-s"]), ["a.log"]);
     }
 }

@@ -96,21 +96,36 @@ pub fn check_pipeline(stages: &[Invocation], out: &mut Vec<Finding>) {
             continue;
         }
         let earlier = stages.get(..index).unwrap_or_default();
-        if earlier.iter().any(|s| is_downloader(&s.program)) {
-            out.push(
-                Finding::new(Risk::High, format!("pipes a download straight into {}", stage.program))
-                    .with_alternative(READ_FIRST),
-            );
-        }
-        if earlier.iter().any(reads_history) {
-            out.push(
-                Finding::new(Risk::High, "runs commands replayed from the shell history")
-                    .with_alternative("look at the history first and run the one command you need"),
-            );
-        }
+        let finding = if earlier.iter().any(|s| is_downloader(&s.program)) {
+            Finding::new(Risk::High, format!("pipes a download straight into {}", stage.program)).with_alternative(READ_FIRST)
+        } else if earlier.iter().any(reads_history) {
+            Finding::new(Risk::High, "runs commands replayed from the shell history")
+                .with_alternative("look at the history first and run the one command you need")
+        } else if let Some(decoder) = earlier.iter().find(|s| decodes(s)) {
+            Finding::new(Risk::High, format!("runs hidden code: {} decodes it and {} runs it unseen", decoder.program, stage.program))
+                .with_alternative("decode it to the terminal first and read it")
+        } else {
+            Finding::new(Risk::Moderate, format!("runs text produced by another command as a {} script", stage.program))
+                .with_alternative("print that text first and check what it would run")
+        };
+        out.push(finding);
     }
     if has_netcat && stages.iter().any(|s| invocation::is_shell(&s.program)) {
         out.push(reverse_shell("a shell wired to a network connection"));
+    }
+}
+
+/// Stages that turn an encoded payload back into text: the usual way to hide what a script does.
+fn decodes(inv: &Invocation) -> bool {
+    let args = &inv.args;
+    match inv.program.as_str() {
+        "base64" | "base32" | "basenc" => flags::short(args, 'd', "diw") || flags::long(args, "--decode"),
+        "xxd" => flags::short(args, 'r', "rp"),
+        "openssl" => args.iter().any(|a| a == "-d" || a == "base64" || a == "enc"),
+        "rev" | "uudecode" | "gunzip" | "zcat" | "gzip" | "bzcat" | "xzcat" | "unxz" | "zstdcat" => true,
+        "printf" => args.iter().any(|a| a.contains("\\x") || a.contains("\\0")),
+        "echo" => flags::short(args, 'e', "neE") && args.iter().any(|a| a.contains("\\x")),
+        _ => false,
     }
 }
 

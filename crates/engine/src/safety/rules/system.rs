@@ -82,7 +82,8 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
 }
 
 fn root_shell() -> Finding {
-    Finding::new(Risk::High, "opens an interactive root shell").with_alternative("run the single command with sudo")
+    Finding::new(Risk::High, "starts a root shell, which runs whatever it is given with full control of the system")
+        .with_alternative("run the single command with sudo")
 }
 
 fn power() -> Finding {

@@ -131,7 +131,7 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
             }
         }
         "truncate" if flags::value(args, &["-s", "--size"]).is_some_and(|size| size == "0") => {
-            for file in operands {
+            for file in flags::operands_after_values(args, &["-s", "--size", "-r", "--reference"]) {
                 out.push(emptying(file));
             }
         }
