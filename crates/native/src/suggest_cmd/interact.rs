@@ -74,21 +74,16 @@ impl Session<'_> {
         }
     }
 
-    /// No terminal to ask on (piped): the command alone, never a question. With `--execute`
-    /// it runs when the safety mode allows it without asking; blocked commands are not printed.
+    /// No terminal to ask on (piped): see [`unattended_action`].
     pub fn unattended(&self, judged: Vec<Judged>) -> Result<ExitCode> {
         let first = &judged[0];
-        let a = &first.assessment;
-        match first.decision {
-            Decision::Block => bail!("blocked ({} risk): {}", a.risk, a.reason()),
-            Decision::Allow if self.args.execute && !self.args.dry_run => self.execute(first, false),
-            Decision::Confirm if self.args.execute && !self.args.dry_run => {
-                bail!("not running a {} risk command without asking ({}): {}", a.risk, a.reason(), first.suggestion.cmd)
-            }
-            _ => {
+        match unattended_action(first, self.args.execute) {
+            Unattended::Print => {
                 println!("{}", first.suggestion.cmd);
                 Ok(ExitCode::SUCCESS)
             }
+            Unattended::Run => self.execute(first, false),
+            Unattended::Refuse(why) => bail!("{why}"),
         }
     }
 
@@ -150,6 +145,32 @@ impl Session<'_> {
     }
 }
 
+/// What happens to a suggestion when nobody can be asked.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unattended {
+    /// Print the command alone, for a script or a shell function to use.
+    Print,
+    Run,
+    Refuse(String),
+}
+
+/// Blocked commands are neither printed nor run; `--execute` runs only what the safety mode
+/// allows without a question, since no question can be asked.
+pub fn unattended_action(j: &Judged, execute: bool) -> Unattended {
+    let a = &j.assessment;
+    match j.decision {
+        Decision::Block => Unattended::Refuse(format!("blocked ({} risk): {}", a.risk, a.reason())),
+        Decision::Confirm if execute => Unattended::Refuse(format!(
+            "not running a {} risk command without asking ({}): {}",
+            a.risk,
+            a.reason(),
+            j.suggestion.cmd
+        )),
+        Decision::Allow if execute => Unattended::Run,
+        _ => Unattended::Print,
+    }
+}
+
 /// One trimmed, lower-cased answer line from the terminal; end of input reads as "no".
 fn ask(question: &str) -> Result<String> {
     eprint!("{question}");
@@ -168,5 +189,32 @@ fn edit_line(cmd: &str) -> Result<Option<String>> {
         Ok(line) if !line.trim().is_empty() => Ok(Some(line)),
         Ok(_) | Err(rustyline::error::ReadlineError::Interrupted | rustyline::error::ReadlineError::Eof) => Ok(None),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cmdai_engine::safety::SafetyMode;
+
+    use super::*;
+
+    fn judged(cmd: &str, mode: SafetyMode) -> Judged {
+        judge(Suggestion { cmd: cmd.into(), explanation: String::new() }, "do something", mode)
+    }
+
+    #[test]
+    fn unattended_runs_only_what_needs_no_question() {
+        let moderate = SafetyMode::Moderate;
+        assert_eq!(unattended_action(&judged("ls -la", moderate), false), Unattended::Print);
+        assert_eq!(unattended_action(&judged("ls -la", moderate), true), Unattended::Run);
+        assert_eq!(unattended_action(&judged("rm notes.txt", moderate), true), Unattended::Run);
+        assert_eq!(unattended_action(&judged("rm notes.txt", SafetyMode::Strict), false), Unattended::Print);
+        assert!(matches!(unattended_action(&judged("rm notes.txt", SafetyMode::Strict), true), Unattended::Refuse(_)));
+        assert_eq!(unattended_action(&judged("git push --force", moderate), false), Unattended::Print);
+        assert!(matches!(unattended_action(&judged("git push --force", moderate), true), Unattended::Refuse(_)));
+        for execute in [false, true] {
+            let blocked = unattended_action(&judged("sudo rm -rf --no-preserve-root /", moderate), execute);
+            assert!(matches!(&blocked, Unattended::Refuse(why) if why.contains("blocked")), "{blocked:?}");
+        }
     }
 }

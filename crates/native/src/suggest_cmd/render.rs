@@ -55,7 +55,9 @@ pub fn card(j: &Judged, index: Option<usize>, style: &Style) -> String {
     let cmd = if j.decision == Decision::Block { style.struck(&j.suggestion.cmd) } else { style.bold(&j.suggestion.cmd) };
     out.push_str(&format!("{label}{cmd}\n"));
     if !j.suggestion.explanation.is_empty() {
-        out.push_str(&format!("   {}\n", style.dim(&j.suggestion.explanation)));
+        for line in j.suggestion.explanation.lines().filter(|l| !l.trim().is_empty()) {
+            out.push_str(&format!("   {}\n", style.dim(line.trim_end())));
+        }
     }
     let a = &j.assessment;
     let mut risk_line = format!("   risk: {}", style.risk(a.risk));
