@@ -1,8 +1,13 @@
 //! The `cmdai-native` binary end to end: the commands that need no model, and the whole
 //! suggestion flow on real models (piped and JSON output, as scripts and shells use it).
 
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
+
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+
+use temp_dir::TempDir;
 
 fn test_model(file: &str) -> PathBuf {
     let dir = std::env::var_os("CMDAI_TEST_MODELS").map(PathBuf::from).unwrap_or_else(|| {
@@ -14,42 +19,16 @@ fn test_model(file: &str) -> PathBuf {
 }
 
 /// Runs the binary with its own data and cache dirs, stdin closed (not a terminal).
-fn cmdai(args: &[&str], dirs: &tempdir::Dirs) -> Output {
+fn cmdai(args: &[&str], dirs: &TempDir) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cmdai-native"))
         .args(args)
-        .env("CMDAI_DATA_DIR", dirs.path("data"))
-        .env("CMDAI_CACHE_DIR", dirs.path("cache"))
+        .env("CMDAI_DATA_DIR", dirs.path().join("data"))
+        .env("CMDAI_CACHE_DIR", dirs.path().join("cache"))
         .env("HF_HUB_OFFLINE", "1")
-        .env("HF_HOME", dirs.path("hf"))
+        .env("HF_HOME", dirs.path().join("hf"))
         .stdin(Stdio::null())
         .output()
         .expect("run cmdai-native")
-}
-
-mod tempdir {
-    use std::path::PathBuf;
-
-    /// A fresh directory under the target dir's tmp, removed on drop.
-    pub struct Dirs(PathBuf);
-
-    impl Dirs {
-        pub fn new(name: &str) -> Self {
-            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            Self(dir)
-        }
-
-        pub fn path(&self, sub: &str) -> PathBuf {
-            self.0.join(sub)
-        }
-    }
-
-    impl Drop for Dirs {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 fn stdout(o: &Output) -> String {
@@ -58,7 +37,7 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn check_exit_codes_follow_the_risk() {
-    let dirs = tempdir::Dirs::new("check");
+    let dirs = TempDir::new("check");
     for (command, code) in [("ls -la", 0), ("rm notes.txt", 1), ("git push --force", 2), ("sudo rm -rf --no-preserve-root /", 3)] {
         let out = cmdai(&["check", command], &dirs);
         assert_eq!(out.status.code(), Some(code), "{command}: {}", stdout(&out));
@@ -71,7 +50,7 @@ fn check_exit_codes_follow_the_risk() {
 
 #[test]
 fn completions_and_init_scripts() {
-    let dirs = tempdir::Dirs::new("shells");
+    let dirs = TempDir::new("shells");
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let out = cmdai(&["completions", shell], &dirs);
         assert!(out.status.success());
@@ -86,7 +65,7 @@ fn completions_and_init_scripts() {
 
 #[test]
 fn invalid_requests_are_refused_before_loading_anything() {
-    let dirs = tempdir::Dirs::new("invalid");
+    let dirs = TempDir::new("invalid");
     let out = cmdai(&["--model", "/nonexistent.gguf", "   "], &dirs);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("error"));
@@ -96,7 +75,7 @@ fn invalid_requests_are_refused_before_loading_anything() {
 
 #[test]
 fn suggests_a_listing_command_on_qwen_and_reuses_the_prompt_cache() {
-    let dirs = tempdir::Dirs::new("qwen");
+    let dirs = TempDir::new("qwen");
     let model = test_model("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf");
     let args = ["--model", model.to_str().unwrap(), "--backend", "cpu", "--shell", "bash", "--output", "json"];
     let run = |request: &str| {
@@ -112,18 +91,18 @@ fn suggests_a_listing_command_on_qwen_and_reuses_the_prompt_cache() {
     assert_eq!(v["risk"], "safe");
     assert_eq!(v["shell"], "bash");
     assert!(v["timings"]["suggest_ms"].as_f64().unwrap() > 0.0);
-    let cached = std::fs::read_dir(dirs.path("cache/prompt-cache")).expect("prompt cache written").count();
+    let cached = std::fs::read_dir(dirs.path().join("cache/prompt-cache")).expect("prompt cache written").count();
     assert_eq!(cached, 1);
 
     // A second request in the same environment reuses the cached prefix.
     let v = run("show the disk usage of each folder here");
     assert!(v["cmd"].as_str().unwrap().contains("du"), "{v}");
-    assert_eq!(std::fs::read_dir(dirs.path("cache/prompt-cache")).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(dirs.path().join("cache/prompt-cache")).unwrap().count(), 1);
 }
 
 #[test]
 fn piped_output_is_the_command_alone_and_candidates_are_distinct() {
-    let dirs = tempdir::Dirs::new("piped");
+    let dirs = TempDir::new("piped");
     let model = test_model("SmolLM2-135M-Instruct.Q4_1.gguf");
     let model = model.to_str().unwrap();
     let out = cmdai(&["--model", model, "--backend", "cpu", "show the current date"], &dirs);
@@ -143,7 +122,7 @@ fn piped_output_is_the_command_alone_and_candidates_are_distinct() {
 
 #[test]
 fn a_dangerous_request_is_flagged_even_when_the_command_looks_harmless() {
-    let dirs = tempdir::Dirs::new("intent");
+    let dirs = TempDir::new("intent");
     let model = test_model("SmolLM2-135M-Instruct.Q4_1.gguf");
     let out = cmdai(
         &["--model", model.to_str().unwrap(), "--backend", "cpu", "--output", "json", "wipe the entire disk /dev/sda"],

@@ -5,6 +5,8 @@
 
 #[path = "support/fake_hub.rs"]
 mod fake_hub;
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,6 +16,7 @@ use std::time::{Duration, Instant};
 use cmdai_engine::hub::{find_alias, sha256_hex, RepoId};
 use cmdai_native::hub::{download, list_cached, remove, resolve_model, DownloadStatus, HubCache, HubError, HubOptions, ProgressMode, Prompt};
 use fake_hub::{FakeFile, FakeHub, FakeRepo, Fault};
+use temp_dir::TempDir;
 
 const COMMIT_A: &str = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
 const COMMIT_B: &str = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
@@ -113,7 +116,7 @@ fn test_model_path(file: &str) -> PathBuf {
 #[test]
 fn download_uses_the_standard_cache_layout() {
     let hub = FakeHub::start(vec![tiny_repo()]);
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
 
     // A bare repository picks its Q4_K_M GGUF.
@@ -148,7 +151,7 @@ fn download_uses_the_standard_cache_layout() {
 #[test]
 fn a_plain_git_file_is_cached_under_its_etag() {
     let hub = FakeHub::start(vec![tiny_repo()]);
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
     let path = resolve_model(&format!("{TINY}:README.md"), &opts, never_asked).unwrap();
     assert_eq!(fs::read_to_string(&path).unwrap(), "# Tiny\n");
@@ -164,7 +167,7 @@ fn real_model_through_the_whole_path() {
     let repo = FakeRepo::new(alias.repo, COMMIT_A, vec![FakeFile::path(alias.file, model, alias.size, alias.sha256)]);
     let hub = FakeHub::start(vec![repo]);
     hub.push_fault(Fault::CutAfter(40_000_000));
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let mut opts = options(&hub, cache.path());
     opts.retries = 1;
     let path = resolve_model("smollm2-135m", &opts, never_asked).unwrap();
@@ -186,7 +189,7 @@ fn real_model_through_the_whole_path() {
 fn a_cut_download_resumes_on_the_next_run() {
     let hub = FakeHub::start(vec![tiny_repo()]);
     hub.push_fault(Fault::CutAfter(1_000_000));
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
     let sha = tiny_q4_sha();
 
@@ -213,7 +216,7 @@ fn a_cut_download_resumes_within_one_run() {
     let hub = FakeHub::start(vec![tiny_repo()]);
     hub.push_fault(Fault::CutAfter(700_000));
     hub.push_fault(Fault::CutAfter(700_000));
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let mut opts = options(&hub, cache.path());
     opts.retries = 2;
     let path = resolve_model(TINY, &opts, never_asked).unwrap();
@@ -228,7 +231,7 @@ fn a_cut_download_resumes_within_one_run() {
 fn a_server_ignoring_range_restarts_cleanly() {
     let hub = FakeHub::start(vec![tiny_repo()]);
     hub.push_fault(Fault::IgnoreRange);
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
     let sha = tiny_q4_sha();
     let partial = incomplete(cache.path(), TINY, &sha);
@@ -243,7 +246,7 @@ fn a_server_ignoring_range_restarts_cleanly() {
 #[test]
 fn a_complete_partial_file_is_verified_without_downloading() {
     let hub = FakeHub::start(vec![tiny_repo()]);
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
     let sha = tiny_q4_sha();
     let partial = incomplete(cache.path(), TINY, &sha);
@@ -254,7 +257,7 @@ fn a_complete_partial_file_is_verified_without_downloading() {
     assert!(cdn_gets(&hub).is_empty());
 
     // A partial file longer than the real one is thrown away.
-    let other = tempfile::tempdir().unwrap();
+    let other = TempDir::new("hub");
     let opts = options(&hub, other.path());
     let partial = incomplete(other.path(), TINY, &sha);
     fs::create_dir_all(partial.parent().unwrap()).unwrap();
@@ -267,7 +270,7 @@ fn a_complete_partial_file_is_verified_without_downloading() {
 fn corrupt_bytes_are_rejected_and_removed() {
     let hub = FakeHub::start(vec![tiny_repo()]);
     hub.push_fault(Fault::Corrupt);
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
     let sha = tiny_q4_sha();
 
@@ -299,7 +302,7 @@ fn http_errors_are_clear() {
     let many = FakeRepo::new("o/Many", COMMIT_A, vec![FakeFile::bytes("m-q8_0.gguf", data(10, 4)), FakeFile::bytes("m-f16.gguf", data(10, 5))]);
     let none = FakeRepo::new("o/None", COMMIT_A, vec![FakeFile::bytes("model.safetensors", data(10, 6))]);
     let mut hub = FakeHub::start(vec![tiny_repo(), gated, many, none]);
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
     let err = |model: &str, opts: &HubOptions| resolve_model(model, opts, never_asked).unwrap_err();
 
@@ -348,7 +351,7 @@ fn http_errors_are_clear() {
 #[test]
 fn offline_mode_uses_the_cache_only() {
     let mut hub = FakeHub::start(vec![tiny_repo()]);
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
     let path = resolve_model(TINY, &opts, never_asked).unwrap();
 
@@ -395,7 +398,7 @@ fn place_by_hand(cache: &Path, repo: &str, commit: &str, file: &str, bytes: &[u8
 #[cfg(unix)]
 #[test]
 fn files_from_other_hf_tools_are_found_listed_and_removed() {
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let hand = place_by_hand(cache.path(), "other-org/Hand-GGUF", COMMIT_B, "hand-Q4_K_M.gguf", &data(1000, 8));
     place_by_hand(cache.path(), "other-org/Hand-GGUF", COMMIT_B, "config.json", b"{}");
     let nested = place_by_hand(cache.path(), "other-org/Nested", COMMIT_A, "q8/nested-q8_0.gguf", &data(500, 9));
@@ -430,7 +433,7 @@ fn files_from_other_hf_tools_are_found_listed_and_removed() {
 #[test]
 fn updates_list_and_remove() {
     let hub = FakeHub::start(vec![tiny_repo()]);
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
     let report = download(TINY, &opts).unwrap();
     assert_eq!(report.status, DownloadStatus::Downloaded);
@@ -469,7 +472,7 @@ fn updates_list_and_remove() {
 #[test]
 fn asks_before_downloading() {
     let hub = FakeHub::start(vec![tiny_repo()]);
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let mut opts = options(&hub, cache.path());
     opts.assume_yes = false;
 
@@ -510,7 +513,7 @@ fn asks_before_downloading() {
 #[test]
 fn concurrent_downloads_share_one_blob() {
     let hub = FakeHub::start(vec![tiny_repo()]);
-    let cache = tempfile::tempdir().unwrap();
+    let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
     let paths: Vec<PathBuf> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..3).map(|_| s.spawn(|| resolve_model(TINY, &opts, never_asked).unwrap())).collect();
@@ -523,7 +526,7 @@ fn concurrent_downloads_share_one_blob() {
 
 #[test]
 fn local_paths_are_used_as_they_are() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempDir::new("hub");
     let file = dir.path().join("my.gguf");
     fs::write(&file, b"GGUF").unwrap();
     let opts = HubOptions { offline: true, ..HubOptions::new(dir.path().join("hub")) };

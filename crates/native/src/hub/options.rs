@@ -161,13 +161,15 @@ mod tests {
 
     #[test]
     fn token_file() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("token"), "hf_from_file\n").unwrap();
-        let home = dir.path().to_str().unwrap();
+        let dir = std::env::temp_dir().join(format!("cmdai-token-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("token"), "hf_from_file\n").unwrap();
+        let home = dir.to_str().unwrap();
         assert_eq!(from(&[("HF_HOME", home)]).token.as_deref(), Some("hf_from_file"));
         assert_eq!(from(&[("HF_HOME", home), ("HF_TOKEN", "hf_env")]).token.as_deref(), Some("hf_env"));
-        std::fs::write(dir.path().join("other"), "hf_other").unwrap();
-        let other = dir.path().join("other");
+        std::fs::write(dir.join("other"), "hf_other").unwrap();
+        let other = dir.join("other");
         assert_eq!(from(&[("HF_HOME", home), ("HF_TOKEN_PATH", other.to_str().unwrap())]).token.as_deref(), Some("hf_other"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
