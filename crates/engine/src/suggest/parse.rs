@@ -305,15 +305,21 @@ fn unwrap_code(text: &str) -> &str {
     text
 }
 
-fn from_lines(text: &str) -> Option<Suggestion> {
+/// The non-empty lines outside fenced code blocks, trimmed and without list markers.
+fn prose_lines(text: &str) -> impl Iterator<Item = &str> {
     let mut in_fence = false;
-    for line in text.lines() {
-        let line = strip_list_marker(line.trim());
+    text.lines().map(|line| strip_list_marker(line.trim())).filter(move |line| {
         if line.starts_with("```") {
             in_fence = !in_fence;
-            continue;
+            return false;
         }
-        if line.is_empty() || in_fence || looks_like_json(line) {
+        !in_fence && !line.is_empty()
+    })
+}
+
+fn from_lines(text: &str) -> Option<Suggestion> {
+    for line in prose_lines(text) {
+        if looks_like_json(line) {
             continue;
         }
         if let Some(cmd) = command_in_line(line) {
@@ -434,14 +440,8 @@ const FILLER_OPENERS: [&str; 10] =
 /// The first prose sentence of `text` that is not filler and not the command itself; a line
 /// labelled "Explanation:" counts whatever it says.
 fn prose_explanation(text: &str, cmd: &str) -> String {
-    let mut in_fence = false;
-    for line in text.lines() {
-        let line = strip_list_marker(line.trim());
-        if line.starts_with("```") {
-            in_fence = !in_fence;
-            continue;
-        }
-        if in_fence || line.is_empty() || line.ends_with(':') || command_label_value(line).is_some() {
+    for line in prose_lines(text) {
+        if line.ends_with(':') || command_label_value(line).is_some() {
             continue;
         }
         if let Some(labelled) = explanation_label_value(line).filter(|rest| !rest.is_empty()) {
