@@ -1,6 +1,6 @@
 //! Loading from safetensors + config.json: a real model converted in memory from its GGUF file
 //! to the Hugging Face layout (names, rotate-half Q/K rows, F32 or BF16 data) must give the
-//! same logits as the GGUF path.
+//! same predictions as the GGUF path (whose quantized matmuls round activations to 8 bits).
 
 mod common;
 
@@ -127,9 +127,16 @@ fn safetensors_checkpoint_matches_gguf() {
         let model = block_on(load_safetensors(&config, &shards, &device, |_| {})).unwrap();
         let logits = logits_of(&model);
         let worst = logits.iter().zip(&reference).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
-        println!("bf16={bf16}: largest logit difference {worst}");
-        // F32 holds the dequantized weights exactly; BF16 rounds them (8 bits of mantissa).
-        assert!(worst < if bf16 { 1.0 } else { 1e-3 }, "bf16={bf16}: logits differ by {worst}");
+        let mean = logits.iter().zip(&reference).map(|(a, b)| (a - b).abs()).sum::<f32>() / logits.len() as f32;
+        let vocab = model.config.vocab_size;
+        let top1 = |l: &[f32]| l.chunks(vocab).map(cmdai_engine::generate::argmax).collect::<Vec<_>>();
+        let same_top1 = top1(&logits).iter().zip(top1(&reference)).filter(|(a, b)| **a == *b).count();
+        println!("bf16={bf16}: logit difference mean {mean} max {worst}; same top-1 at {same_top1} of {} positions", prompt.len());
+        // The GGUF model multiplies 8-bit activations with its quantized blocks, the
+        // safetensors one f32 activations with f32 (or bf16-rounded) weights: the numbers
+        // differ by that rounding only, far less than any misplaced or mistransposed tensor.
+        assert_eq!(same_top1, prompt.len(), "bf16={bf16}: top-1 differs");
+        assert!(mean < 0.5, "bf16={bf16}: logits differ by {mean} on average");
     }
 }
 

@@ -47,7 +47,7 @@ pub(super) fn q2_k(data: &[u8], out: &mut [f32]) {
 /// Q3_K's sixteen 6-bit scales: low nibbles in bytes 0..8 (two per byte), high 2-bit pairs
 /// in bytes 8..12 (four per byte).
 #[inline(always)]
-fn q3_k_scale(scales: &[u8], k: usize) -> i8 {
+pub(super) fn q3_k_scale(scales: &[u8], k: usize) -> i8 {
     let low = (scales[k % 8] >> (4 * (k / 8))) & 0x0F;
     let high = (scales[8 + k % 4] >> (2 * (k / 4))) & 0x03;
     (low | (high << 4)) as i8 - 32
@@ -83,17 +83,20 @@ pub(super) fn q3_k(data: &[u8], out: &mut [f32]) {
 /// Q4_K/Q5_K pack eight 6-bit scales and eight 6-bit mins into 12 bytes: sub-blocks 0..4 in
 /// the low 6 bits of bytes 0..4 (scales) and 4..8 (mins); sub-blocks 4..8 in the nibbles of
 /// bytes 8..12 plus the top two bits of bytes 0..8.
+///
+/// Done on little-endian words: each shift moves bits within a byte's lane, and the masks
+/// drop whatever a neighbouring byte shifted in.
 #[inline(always)]
-fn k4_scales_mins(s: &[u8]) -> ([u8; 8], [u8; 8]) {
-    let mut sc = [0u8; 8];
-    let mut mn = [0u8; 8];
-    for j in 0..4 {
-        sc[j] = s[j] & 0x3F;
-        mn[j] = s[j + 4] & 0x3F;
-        sc[j + 4] = (s[j + 8] & 0x0F) | ((s[j] >> 2) & 0x30);
-        mn[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 2) & 0x30);
-    }
-    (sc, mn)
+pub(super) fn k4_scales_mins(s: &[u8]) -> ([u8; 8], [u8; 8]) {
+    const LOW6: u32 = 0x3F3F_3F3F;
+    const LOW4: u32 = 0x0F0F_0F0F;
+    const BITS_4_5: u32 = 0x3030_3030;
+    let word = |i: usize| u32::from_le_bytes([s[4 * i], s[4 * i + 1], s[4 * i + 2], s[4 * i + 3]]);
+    let (w0, w1, w2) = (word(0), word(1), word(2));
+    let scales_4_8 = (w2 & LOW4) | ((w0 >> 2) & BITS_4_5);
+    let mins_4_8 = ((w2 >> 4) & LOW4) | ((w1 >> 2) & BITS_4_5);
+    let join = |low: u32, high: u32| (u64::from(low) | (u64::from(high) << 32)).to_le_bytes();
+    (join(w0 & LOW6, scales_4_8), join(w1 & LOW6, mins_4_8))
 }
 
 /// Layout: d | dmin | scales: [u8; 12] | qs: [u8; 128].

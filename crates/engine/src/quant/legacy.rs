@@ -58,7 +58,7 @@ const SPREAD_BITS: [[u8; 8]; 256] = {
 /// Fifth bits of a Q5 block (bit `j` of the little-endian `qh` belongs to element `j`),
 /// unpacked with a table so the per-element loop is a plain OR and vectorizes.
 #[inline(always)]
-fn high_bits(qh: [u8; 4]) -> [u8; QK] {
+pub(super) fn high_bits(qh: [u8; 4]) -> [u8; QK] {
     let mut out = [0u8; QK];
     for (dst, &byte) in out.chunks_exact_mut(8).zip(&qh) {
         dst.copy_from_slice(&SPREAD_BITS[usize::from(byte)]);

@@ -2,21 +2,23 @@
 //!
 //! Decoding one token reads every weight once, so on the CPU its speed is the memory
 //! bandwidth divided by the bytes per weight: f32 copies of Q4_K weights are 7× the bytes.
-//! [`QuantMatrix`] keeps the file's blocks and dequantizes a few hundred elements at a time
-//! into a buffer that stays in L1, right before they are used:
+//! [`QuantMatrix`] keeps the file's blocks and multiplies from them directly, the way
+//! llama.cpp's CPU backend does:
 //!
-//! - few rows of activations (decode): each chunk of a weight row is dotted with every
-//!   activation row while it is hot;
-//! - many rows (prefill): a tile of weight rows is dequantized once and multiplied with all
-//!   activations by the `gemm` crate, so the dequantization cost is shared by the whole batch.
-//!
-//! Dequantization is the bit-exact decoder of [`super::dequantize`], so results equal an f32
-//! matmul of the dequantized weights up to summation order.
-
+//! - formats with an integer form (the legacy and k-quants) round the activations to 8 bits
+//!   and use integer dot products: fused per-format kernels where the CPU has them
+//!   ([`super::k_dot`]), otherwise weights unpacked chunk by chunk into small integers
+//!   ([`super::unpack`], [`super::int_dot`]). Every batch size takes the same path, so a
+//!   prompt continued from a cached prefix sees the numbers the whole prompt would;
+//! - other formats are dequantized right before use: chunk by chunk for a few activation
+//!   rows, or a tile of rows at a time multiplied by the `gemm` crate for many.
+use super::{int_dot, k_dot, QK_K};
+use super::q8::{self, Q8_LEN};
+use super::unpack::{self, Group, Signedness, Unpack};
 use super::{dequantize, GgmlType, QuantError};
 
-/// Elements dequantized per step of the decode kernel: a multiple of every block length
-/// that fits L1 comfortably next to the activations.
+/// Elements decoded per step of the chunked kernels: a multiple of every block length that
+/// fits L1 comfortably next to the activations.
 const CHUNK: usize = 256;
 
 /// At this many activation rows and above the tile + gemm path wins over dot products.
@@ -113,14 +115,71 @@ impl QuantMatrix {
     pub fn matmul_transposed(&self, x: &[f32], n: usize, out: &mut [f32]) {
         assert_eq!(x.len(), n * self.cols, "activations are not [n, cols]");
         assert_eq!(out.len(), n * self.rows, "output is not [n, rows]");
-        if n >= GEMM_MIN_ROWS {
+        // Integer kernels serve every batch size where they exist: a prompt processed in one
+        // go and the same prompt continued from a cached prefix must see the same numbers.
+        if let Some(row_dot) = k_dot::kernel(self.ty) {
+            self.matmul_fused(row_dot, x, n, out);
+        } else if let Some((unpack, signedness)) = unpack::unpacker(self.ty) {
+            self.matmul_int(unpack, signedness, x, n, out);
+        } else if n >= GEMM_MIN_ROWS {
             self.matmul_tiled(x, n, out);
         } else {
             self.matmul_dot(x, n, out);
         }
     }
 
-    /// Decode path: rows in parallel, each dotted chunk by chunk with the `n` activation rows.
+    /// Formats with a fused kernel on this CPU: a whole weight row at a time (a few KiB, so
+    /// it stays in L1 for every activation row).
+    fn matmul_fused(&self, row_dot: k_dot::RowDot, x: &[f32], n: usize, out: &mut [f32]) {
+        let mut xq = Vec::with_capacity(n * self.cols / QK_K);
+        k_dot::quantize_into(x, &mut xq);
+        let row_blocks = self.cols / QK_K;
+        let mut out_t = vec![0f32; self.rows * n];
+        parallel_rows(&mut out_t, n, |r, sums| {
+            let row = self.row_data(r);
+            for (t, sum) in sums.iter_mut().enumerate() {
+                *sum = row_dot(row, &xq[t * row_blocks..(t + 1) * row_blocks]);
+            }
+        });
+        transpose_into(&out_t, self.rows, n, out);
+    }
+
+    /// Other formats with an integer form: activations are quantized to 8 bits once, then
+    /// each chunk of a weight row is unpacked to small integers and dotted with every
+    /// activation row while it is hot.
+    fn matmul_int(
+        &self,
+        unpack: Unpack,
+        signedness: Signedness,
+        x: &[f32],
+        n: usize,
+        out: &mut [f32],
+    ) {
+        let mut xq = Vec::with_capacity(n * self.cols / Q8_LEN);
+        q8::quantize_into(x, &mut xq);
+        let row_groups = self.cols / Q8_LEN;
+        let chunk = CHUNK.max(self.ty.block_len());
+        let chunk_bytes = chunk / self.ty.block_len() * self.ty.block_bytes();
+        let mut out_t = vec![0f32; self.rows * n];
+        parallel_rows(&mut out_t, n, |r, sums| {
+            let mut buf = [Group::default(); CHUNK / Q8_LEN];
+            let mut first = 0;
+            for bytes in self.row_data(r).chunks(chunk_bytes) {
+                let count = bytes.len() / self.ty.block_bytes() * self.ty.block_len() / Q8_LEN;
+                let groups = &mut buf[..count];
+                unpack(bytes, groups);
+                for (t, sum) in sums.iter_mut().enumerate() {
+                    let start = t * row_groups + first;
+                    *sum += int_dot::dot(groups, &xq[start..start + count], signedness);
+                }
+                first += count;
+            }
+        });
+        transpose_into(&out_t, self.rows, n, out);
+    }
+
+    /// Few activation rows, other formats: rows in parallel, each dotted chunk by chunk with
+    /// the `n` activation rows.
     fn matmul_dot(&self, x: &[f32], n: usize, out: &mut [f32]) {
         // Results land transposed (`[rows, n]`) so each task owns a contiguous slice.
         let mut out_t = vec![0f32; self.rows * n];
@@ -143,7 +202,8 @@ impl QuantMatrix {
         transpose_into(&out_t, self.rows, n, out);
     }
 
-    /// Prefill path: tiles of rows are dequantized once and multiplied with all activations.
+    /// Many activation rows, other formats: tiles of rows are dequantized once and multiplied
+    /// with all activations.
     fn matmul_tiled(&self, x: &[f32], n: usize, out: &mut [f32]) {
         let tile_rows = (TILE_BYTES / 4 / self.cols).clamp(1, self.rows);
         let mut out_t = vec![0f32; self.rows * n];
@@ -258,38 +318,10 @@ fn parallel_tiles(out: &mut [f32], tile_len: usize, f: impl Fn(usize, &mut [f32]
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A deterministic pseudo-random byte pattern; any bytes are valid blocks except that f16
-    /// scales could be NaN or huge, so scales are overwritten with small values.
-    fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-        let mut s = seed;
-        (0..len)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                s as u8
-            })
-            .collect()
-    }
+    use crate::quant::tests::{exact_activations, random_blocks};
 
     fn matrix(ty: GgmlType, rows: usize, cols: usize) -> QuantMatrix {
-        let mut data = random_bytes(rows * cols / ty.block_len() * ty.block_bytes(), 7);
-        // Keep every f16 scale field finite and small: 0x2C00 is 1/16.
-        let scale_offsets: &[usize] = match ty {
-            GgmlType::Q4K | GgmlType::Q5K => &[0, 2],
-            GgmlType::Q6K => &[ty.block_bytes() - 2],
-            GgmlType::Q8_0 | GgmlType::Q4_0 => &[0],
-            GgmlType::Q4_1 => &[0, 2],
-            _ => &[],
-        };
-        for block in data.chunks_exact_mut(ty.block_bytes()) {
-            for &o in scale_offsets {
-                block[o] = 0x00;
-                block[o + 1] = 0x2C;
-            }
-        }
-        QuantMatrix::new(ty, rows, cols, data).unwrap()
+        QuantMatrix::new(ty, rows, cols, random_blocks(ty, rows * cols, 7)).unwrap()
     }
 
     fn reference(m: &QuantMatrix, x: &[f32], n: usize) -> Vec<f32> {
@@ -305,9 +337,11 @@ mod tests {
         out
     }
 
+    /// Activations that 8-bit quantization keeps exact, so every path must match the f32
+    /// reference up to summation order.
     fn check(ty: GgmlType, rows: usize, cols: usize, n: usize) {
         let m = matrix(ty, rows, cols);
-        let x: Vec<f32> = random_bytes(n * cols, 3).iter().map(|&b| (b as f32 - 128.0) / 64.0).collect();
+        let x = exact_activations(n * cols, 3);
         let mut out = vec![0f32; n * rows];
         m.matmul_transposed(&x, n, &mut out);
         let want = reference(&m, &x, n);
@@ -318,7 +352,8 @@ mod tests {
 
     #[test]
     fn matches_dequantized_reference_for_decode_and_prefill() {
-        for ty in [GgmlType::Q4K, GgmlType::Q5K, GgmlType::Q6K, GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_1] {
+        use GgmlType::*;
+        for ty in [Q2K, Q3K, Q4K, Q5K, Q6K, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4NL, F16] {
             // 768 columns: three k-quant super-blocks, not a multiple of CHUNK for 32-blocks.
             for n in [1, 3, GEMM_MIN_ROWS, 19] {
                 check(ty, 37, 768, n);

@@ -13,11 +13,15 @@ use std::fmt;
 
 mod float;
 mod fp4;
+mod int_dot;
 mod iq;
+mod k_dot;
 mod k_quants;
 mod legacy;
 mod matmul;
+mod q8;
 mod ternary;
+mod unpack;
 
 pub use matmul::QuantMatrix;
 

@@ -259,3 +259,48 @@ fn f16_widening_is_exact_for_all_patterns() {
         assert_eq!(float::f16_bits_to_f32(h).to_bits(), want, "{h:#06x}");
     }
 }
+
+/// A deterministic pseudo-random byte pattern (xorshift).
+pub(super) fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut s = seed;
+    (0..len)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s as u8
+        })
+        .collect()
+}
+
+/// Random blocks of `ty` holding `elements` values. Any bytes are valid quants, but f16
+/// scales could be NaN or huge, so every scale field is set to 1/16 (0x2C00).
+pub(super) fn random_blocks(ty: GgmlType, elements: usize, seed: u64) -> Vec<u8> {
+    use GgmlType::*;
+    let mut data = random_bytes(elements / ty.block_len() * ty.block_bytes(), seed);
+    let scale_offsets: &[usize] = match ty {
+        Q4K | Q5K | Q4_1 | Q5_1 => &[0, 2],
+        Q2K => &[ty.block_bytes() - 4, ty.block_bytes() - 2],
+        Q3K | Q6K => &[ty.block_bytes() - 2],
+        Q8_0 | Q4_0 | Q5_0 | IQ4NL | F16 => &[0],
+        _ => unreachable!("no test layout for {ty}"),
+    };
+    for block in data.chunks_exact_mut(ty.block_bytes()) {
+        for &o in scale_offsets {
+            block[o] = 0x00;
+            block[o + 1] = 0x2C;
+        }
+    }
+    data
+}
+
+/// Activations that 8-bit quantization represents exactly: quarter-integers whose every
+/// 32-value run reaches ±127/4, so each run's scale is 1/4 (and so is each 256-value run's).
+/// Integer kernels must then agree with the f32 product up to summation order.
+pub(super) fn exact_activations(len: usize, seed: u64) -> Vec<f32> {
+    random_bytes(len, seed)
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| if i % 32 == 5 { 127.0 / 4.0 } else { f32::from(i16::from(b % 255) - 127) / 4.0 })
+        .collect()
+}
