@@ -6,7 +6,7 @@ mod common;
 use std::ops::ControlFlow;
 
 use burn::tensor::Device;
-use cmdai_engine::generate::{generate, generate_from, GenerateError, GenerateOptions, SamplingParams, Start, TokenConstraint};
+use cmdai_engine::generate::{generate, generate_from, GenerateError, GenerateOptions, SamplingParams, Start, StopReason, TokenConstraint};
 use cmdai_engine::model::{Logits, SnapshotError};
 use futures::executor::block_on;
 
@@ -57,19 +57,26 @@ fn damaged_snapshots_are_refused() {
     assert_eq!(model.load_cache(&future).err(), Some(SnapshotError::Version(9)));
 }
 
-/// Allows only one token, whatever the logits say.
-struct OnlyToken(u32, Vec<u32>);
+/// Allows only one token, whatever the logits say, and is complete after `complete_after`.
+struct OnlyToken {
+    id: u32,
+    seen: Vec<u32>,
+    complete_after: usize,
+}
 
 impl TokenConstraint for OnlyToken {
     fn mask(&self, logits: &mut [f32]) {
         for (id, l) in logits.iter_mut().enumerate() {
-            if id as u32 != self.0 {
+            if id as u32 != self.id {
                 *l = f32::NEG_INFINITY;
             }
         }
     }
     fn advance(&mut self, token: u32) {
-        self.1.push(token);
+        self.seen.push(token);
+    }
+    fn is_complete(&self) -> bool {
+        self.seen.len() >= self.complete_after
     }
 }
 
@@ -77,10 +84,18 @@ impl TokenConstraint for OnlyToken {
 fn a_constraint_decides_every_sampled_token() {
     let (model, tokenizer) = common::load_model(common::SMOLLM2, &Device::flex());
     let prompt = tokenizer.encode("Hello", true).unwrap();
-    let mut only = OnlyToken(42, Vec::new());
     let options = GenerateOptions { sampling: SamplingParams { seed: 3, ..SamplingParams::default() }, ..greedy(5) };
+    let mut only = OnlyToken { id: 42, seen: Vec::new(), complete_after: usize::MAX };
     let start = Start { cache: model.new_cache(), constraint: Some(&mut only) };
     let out = block_on(generate_from(&model, &tokenizer, &prompt, start, &options, &common::NoClock, |_| ControlFlow::Continue(()))).unwrap();
     assert_eq!(out.ids, vec![42; 5]);
-    assert_eq!(only.1, vec![42; 5]);
+    assert_eq!(out.stop_reason, StopReason::MaxTokens);
+    assert_eq!(only.seen, vec![42; 5]);
+
+    // A complete constraint ends generation without sampling the end of sequence.
+    let mut only = OnlyToken { id: 42, seen: Vec::new(), complete_after: 3 };
+    let start = Start { cache: model.new_cache(), constraint: Some(&mut only) };
+    let out = block_on(generate_from(&model, &tokenizer, &prompt, start, &options, &common::NoClock, |_| ControlFlow::Continue(()))).unwrap();
+    assert_eq!(out.ids, vec![42; 3]);
+    assert_eq!(out.stop_reason, StopReason::Complete);
 }

@@ -39,6 +39,8 @@ impl Default for GenerateOptions {
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
     Eos,
+    /// The [`TokenConstraint`] was complete.
+    Complete,
     StopString,
     MaxTokens,
     Cancelled,
@@ -102,6 +104,11 @@ pub trait TokenConstraint {
     fn mask(&self, logits: &mut [f32]);
     /// Records the token that was chosen.
     fn advance(&mut self, token: u32);
+    /// Whether nothing but the end of the sequence may follow: generation then stops
+    /// without spending a forward pass on sampling it.
+    fn is_complete(&self) -> bool {
+        false
+    }
 }
 
 /// Generates a continuation of `prompt_ids`, calling `on_text` with each new piece of text as
@@ -196,6 +203,10 @@ pub async fn generate_from(
         }
         if stopped {
             stop_reason = StopReason::StopString;
+            break;
+        }
+        if constraint.as_deref().is_some_and(|c| c.is_complete()) {
+            stop_reason = StopReason::Complete;
             break;
         }
         if ids.len() == options.max_tokens {

@@ -284,11 +284,6 @@ impl JsonCommandConstraint {
         outcomes
     }
 
-    /// True once a complete JSON object has been produced.
-    pub fn is_complete(&self) -> bool {
-        self.state == State::Complete
-    }
-
     /// The state after `id` from `start`, or `None` when the token may not come next.
     fn state_from(&self, start: State, id: u32) -> Option<State> {
         let bytes = self.vocab.get(id as usize)?;
@@ -342,6 +337,11 @@ impl JsonCommandConstraint {
 }
 
 impl TokenConstraint for JsonCommandConstraint {
+    /// True once a complete JSON object has been produced.
+    fn is_complete(&self) -> bool {
+        self.state == State::Complete
+    }
+
     fn mask(&self, logits: &mut [f32]) {
         let known = logits.len().min(self.vocab.len());
         if let State::Text(text) = self.state {
