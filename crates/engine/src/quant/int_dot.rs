@@ -98,7 +98,7 @@ mod tests {
     fn block(p: impl Fn(usize) -> i8, d: f32) -> Q8Block {
         let qs: [i8; 32] = std::array::from_fn(p);
         let half = |r: std::ops::Range<usize>| d * qs[r].iter().map(|&v| v as f32).sum::<f32>();
-        Q8Block { qs, d, half_sums: [half(0..16), half(16..32)] }
+        Q8Block { qs, d, half_sums: [half(0..16), half(16..32)], sum_f16: half(0..32) }
     }
 
     /// Straight from the definition, in f64.

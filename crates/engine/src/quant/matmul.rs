@@ -12,7 +12,7 @@
 //!   prompt continued from a cached prefix sees the numbers the whole prompt would;
 //! - other formats are dequantized right before use: chunk by chunk for a few activation
 //!   rows, or a tile of rows at a time multiplied by the `gemm` crate for many.
-use super::{int_dot, k_dot, QK_K};
+use super::{int_dot, k_dot, legacy_dot, QK_K};
 use super::q8::{self, Q8_LEN};
 use super::unpack::{self, Group, Signedness, Unpack};
 use super::{dequantize, GgmlType, QuantError};
@@ -21,7 +21,9 @@ use super::{dequantize, GgmlType, QuantError};
 /// fits L1 comfortably next to the activations.
 const CHUNK: usize = 256;
 
-/// At this many activation rows and above the tile + gemm path wins over dot products.
+/// At this many activation rows and above, work shared across rows wins: the tile + gemm
+/// path over dot products for float formats, and unpacking each chunk once over the fused
+/// 32-value kernels (which extract every block again for each row).
 const GEMM_MIN_ROWS: usize = 8;
 
 /// Bytes of f32 weights per prefill tile: big enough to amortize a gemm call, small enough
@@ -116,9 +118,13 @@ impl QuantMatrix {
         assert_eq!(x.len(), n * self.cols, "activations are not [n, cols]");
         assert_eq!(out.len(), n * self.rows, "output is not [n, rows]");
         // Integer kernels serve every batch size where they exist: a prompt processed in one
-        // go and the same prompt continued from a cached prefix must see the same numbers.
+        // go and the same prompt continued from a cached prefix must see the same numbers
+        // (up to summation order).
+        let legacy_fused = legacy_dot::kernel(self.ty).filter(|_| n < GEMM_MIN_ROWS);
         if let Some(row_dot) = k_dot::kernel(self.ty) {
-            self.matmul_fused(row_dot, x, n, out);
+            self.matmul_fused(k_dot::quantize_into, QK_K, row_dot, x, n, out);
+        } else if let Some(row_dot) = legacy_fused {
+            self.matmul_fused(q8::quantize_into, Q8_LEN, row_dot, x, n, out);
         } else if let Some((unpack, signedness)) = unpack::unpacker(self.ty) {
             self.matmul_int(unpack, signedness, x, n, out);
         } else if n >= GEMM_MIN_ROWS {
@@ -129,11 +135,20 @@ impl QuantMatrix {
     }
 
     /// Formats with a fused kernel on this CPU: a whole weight row at a time (a few KiB, so
-    /// it stays in L1 for every activation row).
-    fn matmul_fused(&self, row_dot: k_dot::RowDot, x: &[f32], n: usize, out: &mut [f32]) {
-        let mut xq = Vec::with_capacity(n * self.cols / QK_K);
-        k_dot::quantize_into(x, &mut xq);
-        let row_blocks = self.cols / QK_K;
+    /// it stays in L1 for every activation row). `quantize` turns activations into blocks of
+    /// `block_len` values, the form `row_dot` takes.
+    fn matmul_fused<A: Sync>(
+        &self,
+        quantize: fn(&[f32], &mut Vec<A>),
+        block_len: usize,
+        row_dot: fn(&[u8], &[A]) -> f32,
+        x: &[f32],
+        n: usize,
+        out: &mut [f32],
+    ) {
+        let row_blocks = self.cols / block_len;
+        let mut xq = Vec::with_capacity(n * row_blocks);
+        quantize(x, &mut xq);
         let mut out_t = vec![0f32; self.rows * n];
         parallel_rows(&mut out_t, n, |r, sums| {
             let row = self.row_data(r);

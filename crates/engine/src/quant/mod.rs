@@ -18,10 +18,13 @@ mod iq;
 mod k_dot;
 mod k_quants;
 mod legacy;
+mod legacy_dot;
 mod matmul;
 mod q8;
 mod ternary;
 mod unpack;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 pub use matmul::QuantMatrix;
 

@@ -15,6 +15,9 @@ pub(crate) struct Q8Block {
     pub d: f32,
     /// `d * Σ qs` over elements 0..16 and 16..32: the dequantized sums of each half.
     pub half_sums: [f32; 2],
+    /// The whole block's sum as llama.cpp's Q8_1 `s` holds it (unrounded scale, f16 result),
+    /// for the formats with an offset per block (Q4_1, Q5_1).
+    pub sum_f16: f32,
 }
 
 /// Quantizes `x` (a multiple of 32 values) into `out`, one block per 32 values.
@@ -36,9 +39,10 @@ fn quantize_block(x: &[f32; Q8_LEN]) -> Q8Block {
     // llama.cpp stores this scale as f16 (its Q8_0/Q8_1 blocks); rounding it the same way
     // keeps our logits within its own noise rather than merely close to the exact product.
     let d = half::f16::from_f32(exact).to_f32();
-    let half_sum = |h: &[i8]| d * h.iter().map(|&q| i32::from(q)).sum::<i32>() as f32;
-    let half_sums = [half_sum(&qs[..16]), half_sum(&qs[16..])];
-    Q8Block { qs, d, half_sums }
+    let int_sum = |h: &[i8]| h.iter().map(|&q| i32::from(q)).sum::<i32>() as f32;
+    let half_sums = [d * int_sum(&qs[..16]), d * int_sum(&qs[16..])];
+    let sum_f16 = half::f16::from_f32(exact * int_sum(&qs)).to_f32();
+    Q8Block { qs, d, half_sums, sum_f16 }
 }
 
 #[cfg(test)]
