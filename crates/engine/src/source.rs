@@ -4,6 +4,10 @@
 //! Reads are async because in the browser every storage read is.
 
 use std::future::Future;
+use std::sync::Arc;
+
+/// Memory that may be kept for as long as a model lives (a native memory map).
+pub type SharedMemory = Arc<dyn AsRef<[u8]> + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -18,6 +22,29 @@ pub trait ByteSource {
     fn size(&self) -> u64;
     /// Fills `buf` with the bytes at `offset..offset + buf.len()`.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> impl Future<Output = Result<(), SourceError>>;
+    /// The whole source as memory the model may keep: quantized tensors then borrow their
+    /// bytes instead of copying them (half the resident memory with a memory map). `None`
+    /// for sources that must be read (the browser's storage, files).
+    fn shared(&self) -> Option<SharedMemory> {
+        None
+    }
+}
+
+/// A [`SharedMemory`] as a source whose tensors are borrowed, not copied.
+pub struct Shared(pub SharedMemory);
+
+impl ByteSource for Shared {
+    fn size(&self) -> u64 {
+        (*self.0).as_ref().size()
+    }
+
+    async fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), SourceError> {
+        (*self.0).as_ref().read_at(offset, buf).await
+    }
+
+    fn shared(&self) -> Option<SharedMemory> {
+        Some(self.0.clone())
+    }
 }
 
 /// Bytes already in memory (tests, small files, a memory map's slice).

@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -10,6 +11,7 @@ use cmdai_engine::chat::ChatTemplate;
 use cmdai_engine::generate::Clock;
 use cmdai_engine::gguf::GgufFile;
 use cmdai_engine::model::{load_gguf, Transformer};
+use cmdai_engine::source::Shared;
 use cmdai_engine::tokenizer::Tokenizer;
 use futures::executor::block_on;
 use memmap2::Mmap;
@@ -28,9 +30,10 @@ impl Clock for InstantClock {
     }
 }
 
-/// A GGUF file mapped into memory with its parsed header.
+/// A GGUF file mapped into memory with its parsed header. The model borrows its quantized
+/// tensors from the map rather than copying them, so the map is shared.
 pub struct ModelFile {
-    pub map: Mmap,
+    pub map: Arc<Mmap>,
     pub gguf: GgufFile,
 }
 
@@ -41,7 +44,12 @@ impl ModelFile {
         // is outside what any model runner (llama.cpp included) can defend against.
         let map = unsafe { Mmap::map(&file) }.with_context(|| format!("cannot map {}", path.display()))?;
         let gguf = block_on(GgufFile::read(&map)).with_context(|| format!("{} is not a usable GGUF file", path.display()))?;
-        Ok(Self { map, gguf })
+        Ok(Self { map: Arc::new(map), gguf })
+    }
+
+    /// The map as a source whose tensors are borrowed.
+    pub fn source(&self) -> Shared {
+        Shared(self.map.clone())
     }
 }
 
@@ -60,6 +68,6 @@ pub fn load(path: &Path, backend: BackendChoice) -> Result<LoadedModel> {
     let chat_template = ChatTemplate::for_tokenizer(&tokenizer).context("cannot use the chat template")?;
     let device = block_on(select_device(backend))?;
     eprintln!("cmdai: running on {}", device.description);
-    let model = block_on(load_gguf(&file.gguf, &file.map, &device.device, |_| {})).context("cannot load the model")?;
+    let model = block_on(load_gguf(&file.gguf, &file.source(), &device.device, |_| {})).context("cannot load the model")?;
     Ok(LoadedModel { model, tokenizer, chat_template, device, load_ms: started.elapsed().as_secs_f64() * 1000.0 })
 }

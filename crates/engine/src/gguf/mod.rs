@@ -13,7 +13,7 @@ use std::collections::HashMap;
 pub use header::TensorInfo;
 pub use value::{Metadata, Value, ValueType};
 
-use crate::quant::{self, GgmlType, QuantError};
+use crate::quant::{self, BlockBytes, GgmlType, QuantError};
 use crate::source::{ByteSource, SourceError};
 
 pub const MAGIC: [u8; 4] = *b"GGUF";
@@ -102,6 +102,22 @@ impl GgufFile {
         let mut bytes = vec![0u8; info.n_bytes as usize];
         source.read_at(self.data_offset + info.offset, &mut bytes).await?;
         Ok(bytes)
+    }
+
+    /// One tensor's raw bytes, borrowed from the source's memory where it shares it.
+    pub async fn tensor_blocks<S: ByteSource + ?Sized>(&self, source: &S, info: &TensorInfo) -> Result<BlockBytes, GgufError> {
+        if let Some(memory) = source.shared() {
+            let start = self.data_offset + info.offset;
+            let size = (*memory).as_ref().len() as u64;
+            let range = usize::try_from(start)
+                .ok()
+                .zip(usize::try_from(info.n_bytes).ok())
+                .and_then(|(start, len)| Some(start..start.checked_add(len)?))
+                .filter(|r| r.end as u64 <= size)
+                .ok_or(SourceError::OutOfBounds { offset: start, len: info.n_bytes, size })?;
+            return Ok(BlockBytes::Shared { memory, range });
+        }
+        Ok(BlockBytes::Owned(self.tensor_bytes(source, info).await?))
     }
 
     /// One tensor dequantized to f32, in GGUF element order (dims[0] fastest).

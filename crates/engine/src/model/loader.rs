@@ -17,7 +17,7 @@ use super::safetensors::SafetensorsFile;
 use super::transformer::Transformer;
 use super::{ModelConfig, ModelError};
 use crate::gguf::{GgufError, GgufFile};
-use crate::quant::{GgmlType, QuantMatrix};
+use crate::quant::{BlockBytes, GgmlType, QuantMatrix};
 use crate::source::ByteSource;
 
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +35,7 @@ struct HostTensor {
 enum HostData {
     F32(Vec<f32>),
     /// GGUF blocks of a matrix, rows contiguous.
-    Blocks { ty: GgmlType, bytes: Vec<u8> },
+    Blocks { ty: GgmlType, bytes: BlockBytes },
 }
 
 impl HostTensor {
@@ -44,7 +44,7 @@ impl HostTensor {
             HostData::F32(v) => Ok(v),
             HostData::Blocks { ty, bytes } => {
                 let mut out = vec![0f32; self.shape.iter().product()];
-                crate::quant::dequantize(ty, &bytes, &mut out)
+                crate::quant::dequantize(ty, bytes.as_slice(), &mut out)
                     .map_err(|source| GgufError::Dequantize { name: name.to_string(), source })?;
                 Ok(out)
             }
@@ -67,7 +67,7 @@ impl<S: ByteSource + ?Sized> Checkpoint for Gguf<'_, S> {
     async fn get(&self, name: &str, blocks: bool) -> Result<Option<HostTensor>, ModelError> {
         let Some(info) = self.file.tensor(name) else { return Ok(None) };
         let data = if blocks && info.ty != GgmlType::F32 && QuantMatrix::supports(info.ty) {
-            HostData::Blocks { ty: info.ty, bytes: self.file.tensor_bytes(self.source, info).await? }
+            HostData::Blocks { ty: info.ty, bytes: self.file.tensor_blocks(self.source, info).await? }
         } else {
             HostData::F32(self.file.tensor_f32(self.source, info).await?)
         };

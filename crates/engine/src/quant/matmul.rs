@@ -16,6 +16,8 @@ use super::{int_dot, k_dot, legacy_dot, QK_K};
 use super::q8::{self, Q8_LEN};
 use super::unpack::{self, Group, Signedness, Unpack};
 use super::{dequantize, GgmlType, QuantError};
+use crate::source::SharedMemory;
+use std::ops::Range;
 
 /// Elements decoded per step of the chunked kernels: a multiple of every block length that
 /// fits L1 comfortably next to the activations.
@@ -30,13 +32,35 @@ const GEMM_MIN_ROWS: usize = 8;
 /// to stay in L2.
 const TILE_BYTES: usize = 256 << 10;
 
+/// The bytes of a matrix's blocks: its own, or a range of memory shared with the model file.
+#[derive(Clone)]
+pub enum BlockBytes {
+    Owned(Vec<u8>),
+    Shared { memory: SharedMemory, range: Range<usize> },
+}
+
+impl BlockBytes {
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            BlockBytes::Owned(v) => v,
+            BlockBytes::Shared { memory, range } => &(**memory).as_ref()[range.clone()],
+        }
+    }
+}
+
+impl From<Vec<u8>> for BlockBytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        BlockBytes::Owned(bytes)
+    }
+}
+
 /// A `[rows, cols]` matrix in one of the GGML block formats, rows stored one after another.
 pub struct QuantMatrix {
     ty: GgmlType,
     rows: usize,
     cols: usize,
     row_bytes: usize,
-    data: Vec<u8>,
+    data: BlockBytes,
 }
 
 impl std::fmt::Debug for QuantMatrix {
@@ -52,7 +76,8 @@ impl QuantMatrix {
     }
 
     /// Wraps `data`, which must hold exactly `rows` rows of `cols` elements of type `ty`.
-    pub fn new(ty: GgmlType, rows: usize, cols: usize, data: Vec<u8>) -> Result<Self, QuantError> {
+    pub fn new(ty: GgmlType, rows: usize, cols: usize, data: impl Into<BlockBytes>) -> Result<Self, QuantError> {
+        let data = data.into();
         if !Self::supports(ty) {
             return Err(QuantError::Unsupported(ty));
         }
@@ -62,12 +87,13 @@ impl QuantMatrix {
         }
         let row_bytes = cols / block_len * ty.block_bytes();
         let expected = row_bytes.checked_mul(rows);
-        if expected != Some(data.len()) {
+        let actual = data.as_slice().len();
+        if expected != Some(actual) {
             return Err(QuantError::BadLength {
                 ty,
                 elements: rows.saturating_mul(cols),
                 expected: expected.unwrap_or(usize::MAX),
-                actual: data.len(),
+                actual,
             });
         }
         Ok(Self { ty, rows, cols, row_bytes, data })
@@ -85,22 +111,22 @@ impl QuantMatrix {
         self.cols
     }
 
-    /// Bytes held, for memory accounting.
+    /// Bytes of blocks, for memory accounting.
     pub fn byte_len(&self) -> usize {
-        self.data.len()
+        self.rows * self.row_bytes
     }
 
     fn row_data(&self, r: usize) -> &[u8] {
-        &self.data[r * self.row_bytes..(r + 1) * self.row_bytes]
+        &self.data.as_slice()[r * self.row_bytes..(r + 1) * self.row_bytes]
     }
 
-    /// Reorders rows: row `i` of the result is row `source(i)` of `self`.
+    /// Reorders rows: row `i` of the result is row `source(i)` of `self` (into bytes of its own).
     pub fn permute_rows(&mut self, source: impl Fn(usize) -> usize) {
-        let mut data = Vec::with_capacity(self.data.len());
+        let mut data = Vec::with_capacity(self.byte_len());
         for i in 0..self.rows {
             data.extend_from_slice(self.row_data(source(i)));
         }
-        self.data = data;
+        self.data = BlockBytes::Owned(data);
     }
 
     /// Dequantizes row `r` into `out` (`cols` elements).

@@ -26,7 +26,7 @@ mod unpack;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-pub use matmul::QuantMatrix;
+pub use matmul::{BlockBytes, QuantMatrix};
 
 #[cfg(test)]
 mod tests;
