@@ -13,7 +13,7 @@ use super::unpack::{Group, Signedness};
 pub(crate) fn dot(groups: &[Group], x: &[Q8Block], signedness: Signedness) -> f32 {
     debug_assert_eq!(groups.len(), x.len());
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+    if super::x86::detected() {
         // SAFETY: the features these functions are compiled for were just detected.
         return unsafe {
             match signedness {
@@ -51,6 +51,7 @@ fn dot_portable<const SIGNED: bool>(groups: &[Group], x: &[Q8Block]) -> f32 {
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{Group, Q8Block};
+    use crate::quant::x86::{hsum, load};
     use std::arch::x86_64::*;
 
     /// `maddubs` multiplies unsigned by signed bytes and adds pairs into i16: with weights
@@ -63,13 +64,8 @@ mod avx2 {
         let mut acc = _mm256_setzero_ps();
         let mut offsets = 0f32;
         for (g, b) in groups.iter().zip(x) {
-            // SAFETY: both arrays are 32 bytes; loadu has no alignment requirement.
-            let (q, p) = unsafe {
-                (
-                    _mm256_lddqu_si256(g.q.as_ptr().cast()),
-                    _mm256_lddqu_si256(b.qs.as_ptr().cast()),
-                )
-            };
+            // SAFETY: both arrays are 32 bytes.
+            let (q, p) = unsafe { (load(g.q.as_ptr()), load(b.qs.as_ptr())) };
             let pairs = if SIGNED {
                 _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(p, q))
             } else {
@@ -80,10 +76,7 @@ mod avx2 {
             acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ints), scales, acc);
             offsets += g.offset[0] * b.half_sums[0] + g.offset[1] * b.half_sums[1];
         }
-        let quad = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-        let pair = _mm_add_ps(quad, _mm_movehl_ps(quad, quad));
-        let one = _mm_add_ss(pair, _mm_shuffle_ps(pair, pair, 1));
-        _mm_cvtss_f32(one) + offsets
+        hsum(acc) + offsets
     }
 }
 

@@ -8,7 +8,6 @@
 //! llama.cpp's CPU backend uses; where these kernels do not apply (other formats, other
 //! CPUs, wasm) [`super::unpack`] and [`super::int_dot`] do the same job more generally.
 
-use super::k_quants::{k4_scales_mins, Q4K_BYTES, Q6K_BYTES};
 use super::{GgmlType, QK_K};
 
 /// 256 activations as `d * qs[i]`, with the sum of each 16 quants.
@@ -47,10 +46,7 @@ pub(crate) type RowDot = fn(&[u8], &[Q8KBlock]) -> f32;
 pub(crate) fn kernel(ty: GgmlType) -> Option<RowDot> {
     #[cfg(target_arch = "x86_64")]
     {
-        let detected = std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-            && std::arch::is_x86_feature_detected!("f16c");
-        if detected {
+        if super::x86::detected() {
             // SAFETY (of calling them): the features the kernels need were just detected.
             return match ty {
                 GgmlType::Q4K => Some(|w, x| unsafe { avx2::q4_k(w, x) }),
@@ -66,6 +62,7 @@ pub(crate) fn kernel(ty: GgmlType) -> Option<RowDot> {
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::*;
+    use crate::quant::k_quants::{k4_scales_mins, Q4K_BYTES, Q6K_BYTES};
     use crate::quant::x86::{f16_at, hsum, load, prefetch_ahead};
     use std::arch::x86_64::*;
 
@@ -162,28 +159,14 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quant::dequantize;
-    use crate::quant::tests::{exact_activations, random_blocks};
+    use crate::quant::tests::check_fused_row;
 
     #[test]
     fn fused_rows_match_the_dequantized_dot() {
         for ty in [GgmlType::Q4K, GgmlType::Q6K] {
-            let Some(row_dot) = kernel(ty) else {
-                eprintln!("no fused {ty} kernel on this CPU");
-                continue;
-            };
-            let cols = 3 * QK_K;
-            for seed in 1..6 {
-                let w = random_blocks(ty, cols, seed);
-                let x = exact_activations(cols, seed + 100);
-                let mut wf = vec![0f32; cols];
-                dequantize(ty, &w, &mut wf).unwrap();
-                let want: f64 = wf.iter().zip(&x).map(|(a, b)| *a as f64 * *b as f64).sum();
-                let magnitude: f64 = wf.iter().zip(&x).map(|(a, b)| (*a as f64 * *b as f64).abs()).sum();
-                let mut xq = Vec::new();
-                quantize_into(&x, &mut xq);
-                let got = row_dot(&w, &xq) as f64;
-                assert!((got - want).abs() <= 1e-5 * magnitude, "{ty}: {got} vs {want}");
+            match kernel(ty) {
+                Some(row_dot) => check_fused_row(ty, 3 * QK_K, quantize_into, row_dot),
+                None => eprintln!("no fused {ty} kernel on this CPU"),
             }
         }
     }

@@ -16,10 +16,7 @@ pub(crate) type RowDot = fn(&[u8], &[Q8Block]) -> f32;
 pub(crate) fn kernel(ty: GgmlType) -> Option<RowDot> {
     #[cfg(target_arch = "x86_64")]
     {
-        let detected = std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-            && std::arch::is_x86_feature_detected!("f16c");
-        if detected {
+        if super::x86::detected() {
             // SAFETY (of calling them): the features the kernels need were just detected.
             return match ty {
                 GgmlType::Q4_0 => Some(|w, x| unsafe { avx2::q4_0(w, x) }),
@@ -139,29 +136,14 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quant::dequantize;
-    use crate::quant::q8::quantize_into;
-    use crate::quant::tests::{exact_activations, random_blocks};
+    use crate::quant::tests::check_fused_row;
 
     #[test]
     fn fused_rows_match_the_dequantized_dot() {
         for ty in [GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q8_0] {
-            let Some(row_dot) = kernel(ty) else {
-                eprintln!("no fused {ty} kernel on this CPU");
-                continue;
-            };
-            let cols = 7 * 32;
-            for seed in 1..6 {
-                let w = random_blocks(ty, cols, seed);
-                let x = exact_activations(cols, seed + 100);
-                let mut wf = vec![0f32; cols];
-                dequantize(ty, &w, &mut wf).unwrap();
-                let want: f64 = wf.iter().zip(&x).map(|(a, b)| *a as f64 * *b as f64).sum();
-                let magnitude: f64 = wf.iter().zip(&x).map(|(a, b)| (*a as f64 * *b as f64).abs()).sum();
-                let mut xq = Vec::new();
-                quantize_into(&x, &mut xq);
-                let got = row_dot(&w, &xq) as f64;
-                assert!((got - want).abs() <= 1e-5 * magnitude, "{ty}: {got} vs {want}");
+            match kernel(ty) {
+                Some(row_dot) => check_fused_row(ty, 7 * 32, crate::quant::q8::quantize_into, row_dot),
+                None => eprintln!("no fused {ty} kernel on this CPU"),
             }
         }
     }

@@ -304,3 +304,20 @@ pub(super) fn exact_activations(len: usize, seed: u64) -> Vec<f32> {
         .map(|(i, &b)| if i % 32 == 5 { 127.0 / 4.0 } else { f32::from(i16::from(b % 255) - 127) / 4.0 })
         .collect()
 }
+
+/// A fused row kernel against the f64 dot product of the dequantized weights, on activations
+/// that 8-bit quantization keeps exact: only summation order may differ.
+pub(super) fn check_fused_row<A>(ty: GgmlType, cols: usize, quantize: fn(&[f32], &mut Vec<A>), row_dot: fn(&[u8], &[A]) -> f32) {
+    for seed in 1..6 {
+        let w = random_blocks(ty, cols, seed);
+        let x = exact_activations(cols, seed + 100);
+        let mut wf = vec![0f32; cols];
+        dequantize(ty, &w, &mut wf).unwrap();
+        let want: f64 = wf.iter().zip(&x).map(|(a, b)| *a as f64 * *b as f64).sum();
+        let magnitude: f64 = wf.iter().zip(&x).map(|(a, b)| (*a as f64 * *b as f64).abs()).sum();
+        let mut xq = Vec::new();
+        quantize(&x, &mut xq);
+        let got = row_dot(&w, &xq) as f64;
+        assert!((got - want).abs() <= 1e-5 * magnitude, "{ty}: {got} vs {want}");
+    }
+}

@@ -6,6 +6,13 @@ use std::arch::x86_64::*;
 /// leaves a core at about half of its streaming bandwidth with this much work per byte.
 const PREFETCH_BYTES: usize = 4096;
 
+/// Whether this CPU runs the fused kernels (AVX2 with FMA and F16C: x86-64-v3).
+pub(super) fn detected() -> bool {
+    std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("fma")
+        && std::arch::is_x86_feature_detected!("f16c")
+}
+
 /// Little-endian f16 at `b[i..i + 2]`, widened (exactly) by the F16C instruction.
 #[target_feature(enable = "avx2,f16c")]
 #[inline]
