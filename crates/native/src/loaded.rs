@@ -40,8 +40,10 @@ pub struct ModelFile {
 impl ModelFile {
     pub fn open(path: &Path) -> Result<Self> {
         let file = File::open(path).with_context(|| format!("cannot open model file {}", path.display()))?;
-        // Safety of the map: the file is only read; a concurrent truncation by another program
-        // is outside what any model runner (llama.cpp included) can defend against.
+        // Safety of the map: the file is only read, for as long as the model lives. Our own
+        // downloads replace files by renaming a finished copy over them, which leaves a mapped
+        // file intact; another program truncating it in place is outside what any model runner
+        // (llama.cpp included) can defend against.
         let map = unsafe { Mmap::map(&file) }.with_context(|| format!("cannot map {}", path.display()))?;
         let gguf = block_on(GgufFile::read(&map)).with_context(|| format!("{} is not a usable GGUF file", path.display()))?;
         Ok(Self { map: Arc::new(map), gguf })
