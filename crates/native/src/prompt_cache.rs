@@ -24,6 +24,8 @@ pub fn prefix_cache(model: &Transformer, model_file: &Path, prefix: &[u32]) -> R
     }
     let mut cache = model.new_cache();
     if !prefix.is_empty() {
+        // The one slow run for a model and shell (many seconds on a CPU): say why.
+        eprintln!("cmdai: preparing the prompt for this model and shell ({} tokens, once; later runs reuse it)", prefix.len());
         block_on(read_logits(model.forward(prefix, &mut cache, Logits::Last)?))?;
     }
     if let Some(path) = path {
