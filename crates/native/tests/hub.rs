@@ -103,6 +103,13 @@ fn incomplete(cache: &Path, repo: &str, sha: &str) -> PathBuf {
     HubCache::new(cache).incomplete_path(&RepoId::new(repo).unwrap(), sha)
 }
 
+/// Leaves `bytes` where an interrupted download of `sha` would have left them.
+fn plant_partial(cache: &Path, repo: &str, sha: &str, bytes: &[u8]) {
+    let partial = incomplete(cache, repo, sha);
+    fs::create_dir_all(partial.parent().unwrap()).unwrap();
+    fs::write(&partial, bytes).unwrap();
+}
+
 /// A real model from the test-model cache; fails (never skips) when it is missing.
 fn test_model_path(file: &str) -> PathBuf {
     let dir = std::env::var_os("CMDAI_TEST_MODELS")
@@ -234,9 +241,7 @@ fn a_server_ignoring_range_restarts_cleanly() {
     let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
     let sha = tiny_q4_sha();
-    let partial = incomplete(cache.path(), TINY, &sha);
-    fs::create_dir_all(partial.parent().unwrap()).unwrap();
-    fs::write(&partial, &data(TINY_Q4_LEN, 2)[..500_000]).unwrap();
+    plant_partial(cache.path(), TINY, &sha, &data(TINY_Q4_LEN, 2)[..500_000]);
 
     let path = resolve_model(TINY, &opts, never_asked).unwrap();
     assert_eq!(sha256_hex(&fs::read(&path).unwrap()), sha);
@@ -249,9 +254,7 @@ fn a_complete_partial_file_is_verified_without_downloading() {
     let cache = TempDir::new("hub");
     let opts = options(&hub, cache.path());
     let sha = tiny_q4_sha();
-    let partial = incomplete(cache.path(), TINY, &sha);
-    fs::create_dir_all(partial.parent().unwrap()).unwrap();
-    fs::write(&partial, data(TINY_Q4_LEN, 2)).unwrap();
+    plant_partial(cache.path(), TINY, &sha, &data(TINY_Q4_LEN, 2));
     let path = resolve_model(TINY, &opts, never_asked).unwrap();
     assert_eq!(sha256_hex(&fs::read(&path).unwrap()), sha);
     assert!(cdn_gets(&hub).is_empty());
@@ -259,9 +262,7 @@ fn a_complete_partial_file_is_verified_without_downloading() {
     // A partial file longer than the real one is thrown away.
     let other = TempDir::new("hub");
     let opts = options(&hub, other.path());
-    let partial = incomplete(other.path(), TINY, &sha);
-    fs::create_dir_all(partial.parent().unwrap()).unwrap();
-    fs::write(&partial, data(TINY_Q4_LEN + 10, 9)).unwrap();
+    plant_partial(other.path(), TINY, &sha, &data(TINY_Q4_LEN + 10, 9));
     let path = resolve_model(TINY, &opts, never_asked).unwrap();
     assert_eq!(sha256_hex(&fs::read(&path).unwrap()), sha);
 }

@@ -65,14 +65,14 @@ fn decode_codes(d: f32, qs: &[u8], y: &mut [f32]) {
 
 /// Layout: e: u8 (E8M0 exponent) | qs: [u8; 16].
 pub(super) fn mxfp4(data: &[u8], out: &mut [f32]) {
-    for_blocks::<MXFP4_BYTES, QK_MXFP4>(data, out, |b, y| {
+    for_blocks::<MXFP4_BYTES, QK_MXFP4, _>(data, out, |b, y| {
         decode_codes(E8M0_HALF[usize::from(b[0])], &b[1..], y);
     });
 }
 
 /// Layout: d: [u8; 4] (UE4M3, one per 16 elements) | qs: [u8; 32] (8 bytes per 16 elements).
 pub(super) fn nvfp4(data: &[u8], out: &mut [f32]) {
-    for_blocks::<NVFP4_BYTES, QK_NVFP4>(data, out, |b, y| {
+    for_blocks::<NVFP4_BYTES, QK_NVFP4, _>(data, out, |b, y| {
         let (scales, qs) = b.split_at(QK_NVFP4 / NVFP4_SUB);
         let (subs, _) = y.as_chunks_mut::<NVFP4_SUB>();
         let (codes, _) = qs.as_chunks::<{ NVFP4_SUB / 2 }>();

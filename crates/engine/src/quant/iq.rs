@@ -37,7 +37,7 @@ fn decode_group(dl: f32, qs: &[u8], y: &mut [f32]) {
 
 /// Layout: d: f16 | qs: [u8; 16]. `y = d * kvalues[q]`.
 pub(super) fn iq4_nl(data: &[u8], out: &mut [f32]) {
-    for_blocks::<IQ4NL_BYTES, QK4_NL>(data, out, |b, y| {
+    for_blocks::<IQ4NL_BYTES, QK4_NL, _>(data, out, |b, y| {
         decode_group(f16_at(b, 0), &b[2..], y);
     });
 }
@@ -46,7 +46,7 @@ pub(super) fn iq4_nl(data: &[u8], out: &mut [f32]) {
 /// Eight 32-element groups, each with a 6-bit scale (low nibble from `scales_l`, high two
 /// bits from `scales_h`) biased by 32. `y = (d * (sc - 32)) * kvalues[q]`.
 pub(super) fn iq4_xs(data: &[u8], out: &mut [f32]) {
-    for_blocks::<IQ4XS_BYTES, QK_K>(data, out, |b, y| {
+    for_blocks::<IQ4XS_BYTES, QK_K, _>(data, out, |b, y| {
         let d = f16_at(b, 0);
         let scales_h = u16::from_le_bytes([b[2], b[3]]);
         let scales_l = &b[4..8];

@@ -27,7 +27,7 @@ fn two_bit_plane(sb: usize) -> (usize, u32) {
 /// Layout: scales: [u8; 16] (low nibble scale, high nibble min) | qs: [u8; 64] | d | dmin.
 /// `y = (d*sc) * q - dmin*m` per 16-element sub-block.
 pub(super) fn q2_k(data: &[u8], out: &mut [f32]) {
-    for_blocks::<Q2K_BYTES, QK_K>(data, out, |b, y| {
+    for_blocks::<Q2K_BYTES, QK_K, _>(data, out, |b, y| {
         let (scales, rest) = b.split_at(16);
         let (qs, rest) = rest.split_at(64);
         let d = f16_at(rest, 0);
@@ -56,7 +56,7 @@ pub(super) fn q3_k_scale(scales: &[u8], k: usize) -> i8 {
 /// Layout: hmask: [u8; 32] | qs: [u8; 64] | scales: [u8; 12] | d.
 /// `q` is a 2-bit value minus 4 where the hmask bit is *clear*; `y = (d*sc) * q`.
 pub(super) fn q3_k(data: &[u8], out: &mut [f32]) {
-    for_blocks::<Q3K_BYTES, QK_K>(data, out, |b, y| {
+    for_blocks::<Q3K_BYTES, QK_K, _>(data, out, |b, y| {
         let (hmask, rest) = b.split_at(32);
         let (qs, rest) = rest.split_at(64);
         let (scales, rest) = rest.split_at(12);
@@ -103,7 +103,7 @@ pub(super) fn k4_scales_mins(s: &[u8]) -> ([u8; 8], [u8; 8]) {
 /// Each 32-byte run of `qs` holds two 32-element sub-blocks: low nibbles, then high nibbles.
 /// `y = (d*sc) * q - dmin*m`.
 pub(super) fn q4_k(data: &[u8], out: &mut [f32]) {
-    for_blocks::<Q4K_BYTES, QK_K>(data, out, |b, y| {
+    for_blocks::<Q4K_BYTES, QK_K, _>(data, out, |b, y| {
         let d = f16_at(b, 0);
         let dmin = f16_at(b, 2);
         let (sc, mn) = k4_scales_mins(&b[4..16]);
@@ -127,7 +127,7 @@ pub(super) fn q4_k(data: &[u8], out: &mut [f32]) {
 /// Layout: d | dmin | scales: [u8; 12] | qh: [u8; 32] | qs: [u8; 128].
 /// As Q4_K, plus a fifth bit: bit `sb` of `qh[j]` for element `j` of sub-block `sb`.
 pub(super) fn q5_k(data: &[u8], out: &mut [f32]) {
-    for_blocks::<Q5K_BYTES, QK_K>(data, out, |b, y| {
+    for_blocks::<Q5K_BYTES, QK_K, _>(data, out, |b, y| {
         let d = f16_at(b, 0);
         let dmin = f16_at(b, 2);
         let (sc, mn) = k4_scales_mins(&b[4..16]);
@@ -157,7 +157,7 @@ pub(super) fn q5_k(data: &[u8], out: &mut [f32]) {
 /// for 64..128) and 32 bytes of `qh` (four 2-bit planes of 32 elements).
 /// `y = (d*sc) * (q - 32)`.
 pub(super) fn q6_k(data: &[u8], out: &mut [f32]) {
-    for_blocks::<Q6K_BYTES, QK_K>(data, out, |b, y| {
+    for_blocks::<Q6K_BYTES, QK_K, _>(data, out, |b, y| {
         let (ql, rest) = b.split_at(128);
         let (qh, rest) = rest.split_at(64);
         let (scales, rest) = rest.split_at(16);
@@ -182,7 +182,7 @@ pub(super) fn q6_k(data: &[u8], out: &mut [f32]) {
 /// Layout: d: f32 | qs: [i8; 256] | bsums: [i16; 16] (bsums only speed up dot products).
 /// `y = d * q`.
 pub(super) fn q8_k(data: &[u8], out: &mut [f32]) {
-    for_blocks::<Q8K_BYTES, QK_K>(data, out, |b, y| {
+    for_blocks::<Q8K_BYTES, QK_K, _>(data, out, |b, y| {
         let d = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
         for (v, &q) in y.iter_mut().zip(&b[4..4 + QK_K]) {
             *v = d * f32::from(q as i8);

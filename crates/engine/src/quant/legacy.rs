@@ -17,7 +17,7 @@ pub(crate) const Q8_0_BYTES: usize = 2 + QK;
 
 /// Layout: d: f16 | qs: [u8; 16]. `y = d * (q - 8)`.
 pub(super) fn q4_0(data: &[u8], out: &mut [f32]) {
-    for_blocks::<Q4_0_BYTES, QK>(data, out, |b, y| {
+    for_blocks::<Q4_0_BYTES, QK, _>(data, out, |b, y| {
         let d = f16_at(b, 0);
         let (lo, hi) = y.split_at_mut(HALF);
         for ((&q, l), h) in b[2..].iter().zip(lo).zip(hi) {
@@ -29,7 +29,7 @@ pub(super) fn q4_0(data: &[u8], out: &mut [f32]) {
 
 /// Layout: d: f16 | m: f16 | qs: [u8; 16]. `y = d*q + m`.
 pub(super) fn q4_1(data: &[u8], out: &mut [f32]) {
-    for_blocks::<Q4_1_BYTES, QK>(data, out, |b, y| {
+    for_blocks::<Q4_1_BYTES, QK, _>(data, out, |b, y| {
         let d = f16_at(b, 0);
         let m = f16_at(b, 2);
         let (lo, hi) = y.split_at_mut(HALF);
@@ -68,7 +68,7 @@ pub(super) fn high_bits(qh: [u8; 4]) -> [u8; QK] {
 
 /// Layout: d: f16 | qh: u32 | qs: [u8; 16]. `y = d * (q - 16)`.
 pub(super) fn q5_0(data: &[u8], out: &mut [f32]) {
-    for_blocks::<Q5_0_BYTES, QK>(data, out, |b, y| {
+    for_blocks::<Q5_0_BYTES, QK, _>(data, out, |b, y| {
         let d = f16_at(b, 0);
         let qh = high_bits([b[2], b[3], b[4], b[5]]);
         let (qh_lo, qh_hi) = qh.split_at(HALF);
@@ -83,7 +83,7 @@ pub(super) fn q5_0(data: &[u8], out: &mut [f32]) {
 
 /// Layout: d: f16 | m: f16 | qh: u32 | qs: [u8; 16]. `y = d*q + m`.
 pub(super) fn q5_1(data: &[u8], out: &mut [f32]) {
-    for_blocks::<Q5_1_BYTES, QK>(data, out, |b, y| {
+    for_blocks::<Q5_1_BYTES, QK, _>(data, out, |b, y| {
         let d = f16_at(b, 0);
         let m = f16_at(b, 2);
         let qh = high_bits([b[4], b[5], b[6], b[7]]);
@@ -99,7 +99,7 @@ pub(super) fn q5_1(data: &[u8], out: &mut [f32]) {
 
 /// Layout: d: f16 | qs: [i8; 32]. `y = d * q`.
 pub(super) fn q8_0(data: &[u8], out: &mut [f32]) {
-    for_blocks::<Q8_0_BYTES, QK>(data, out, |b, y| {
+    for_blocks::<Q8_0_BYTES, QK, _>(data, out, |b, y| {
         let d = f16_at(b, 0);
         for (&q, v) in b[2..].iter().zip(y.iter_mut()) {
             *v = d * f32::from(q as i8);

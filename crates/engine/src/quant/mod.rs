@@ -321,16 +321,13 @@ pub fn dequantize(ty: GgmlType, data: &[u8], out: &mut [f32]) -> Result<(), Quan
     Ok(())
 }
 
-/// Runs `f` over each `B`-byte block of `data` and the matching `N`-element slot of `out`.
+/// Runs `f` over each `B`-byte block of `data` and the matching `N`-element slot of `out`
+/// (decoded values, or [`unpack`]'s integer groups).
 ///
 /// Fixed-size arrays let the compiler drop bounds checks inside the block decoders. Callers
 /// have already checked that `data` and `out` hold the same number of whole blocks.
 #[inline(always)]
-fn for_blocks<const B: usize, const N: usize>(
-    data: &[u8],
-    out: &mut [f32],
-    mut f: impl FnMut(&[u8; B], &mut [f32; N]),
-) {
+fn for_blocks<const B: usize, const N: usize, T>(data: &[u8], out: &mut [T], mut f: impl FnMut(&[u8; B], &mut [T; N])) {
     let (blocks, _) = data.as_chunks::<B>();
     let (slots, _) = out.as_chunks_mut::<N>();
     for (block, slot) in blocks.iter().zip(slots) {

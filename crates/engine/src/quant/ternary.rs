@@ -20,7 +20,7 @@ const POW3: [u8; 5] = [1, 3, 9, 27, 81];
 /// `qs[0..32]` gives elements 0..160 (trit n of byte j -> element 32n + j), `qs[32..48]`
 /// gives 160..240 (16n + j), and `qh` gives 240..256 (4n + j, four trits per byte).
 pub(super) fn tq1_0(data: &[u8], out: &mut [f32]) {
-    for_blocks::<TQ1_0_BYTES, QK_K>(data, out, |b, y| {
+    for_blocks::<TQ1_0_BYTES, QK_K, _>(data, out, |b, y| {
         let d = f16_at(b, 52);
         let (y0, rest) = y.split_at_mut(160);
         let (y1, y2) = rest.split_at_mut(80);
@@ -39,7 +39,7 @@ pub(super) fn tq1_0(data: &[u8], out: &mut [f32]) {
 /// Layout: qs: [u8; 64] | d: f16. Each 32-byte half of `qs` holds four 2-bit planes of 32
 /// elements (shift 0, 2, 4, 6); `y = d * (q - 1)`.
 pub(super) fn tq2_0(data: &[u8], out: &mut [f32]) {
-    for_blocks::<TQ2_0_BYTES, QK_K>(data, out, |b, y| {
+    for_blocks::<TQ2_0_BYTES, QK_K, _>(data, out, |b, y| {
         let d = f16_at(b, 64);
         let (halves, _) = b[..64].as_chunks::<32>();
         let (planes, _) = y.as_chunks_mut::<32>();

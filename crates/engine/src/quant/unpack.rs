@@ -8,7 +8,7 @@
 
 use super::k_quants::{k4_scales_mins, q3_k_scale, Q2K_BYTES, Q3K_BYTES, Q4K_BYTES, Q5K_BYTES, Q6K_BYTES};
 use super::legacy::{high_bits, Q4_0_BYTES, Q4_1_BYTES, Q5_0_BYTES, Q5_1_BYTES, Q8_0_BYTES};
-use super::{f16_at, GgmlType, QK_K};
+use super::{f16_at, for_blocks, GgmlType, QK_K};
 
 /// Values per group: one 8-bit activation block.
 pub(crate) const GROUP_LEN: usize = super::q8::Q8_LEN;
@@ -54,20 +54,6 @@ pub(crate) fn unpacker(ty: GgmlType) -> Option<(Unpack, Signedness)> {
     })
 }
 
-/// Runs `f` over each `B`-byte block and its `G` groups.
-#[inline(always)]
-fn for_blocks<const B: usize, const G: usize>(
-    data: &[u8],
-    out: &mut [Group],
-    mut f: impl FnMut(&[u8; B], &mut [Group; G]),
-) {
-    let (blocks, _) = data.as_chunks::<B>();
-    let (slots, _) = out.as_chunks_mut::<G>();
-    for (block, slot) in blocks.iter().zip(slots) {
-        f(block, slot);
-    }
-}
-
 /// One scale and offset for all 32 values.
 #[inline(always)]
 fn whole(g: &mut Group, scale: f32, offset: f32) {
@@ -94,7 +80,7 @@ fn add_fifth_bits(qh: [u8; 4], q: &mut [u8; GROUP_LEN]) {
 }
 
 fn q4_0(data: &[u8], out: &mut [Group]) {
-    for_blocks::<Q4_0_BYTES, 1>(data, out, |b, [g]| {
+    for_blocks::<Q4_0_BYTES, 1, _>(data, out, |b, [g]| {
         let d = f16_at(b, 0);
         split_nibbles(&b[2..], &mut g.q);
         whole(g, d, -8.0 * d);
@@ -102,14 +88,14 @@ fn q4_0(data: &[u8], out: &mut [Group]) {
 }
 
 fn q4_1(data: &[u8], out: &mut [Group]) {
-    for_blocks::<Q4_1_BYTES, 1>(data, out, |b, [g]| {
+    for_blocks::<Q4_1_BYTES, 1, _>(data, out, |b, [g]| {
         split_nibbles(&b[4..], &mut g.q);
         whole(g, f16_at(b, 0), f16_at(b, 2));
     });
 }
 
 fn q5_0(data: &[u8], out: &mut [Group]) {
-    for_blocks::<Q5_0_BYTES, 1>(data, out, |b, [g]| {
+    for_blocks::<Q5_0_BYTES, 1, _>(data, out, |b, [g]| {
         let d = f16_at(b, 0);
         split_nibbles(&b[6..], &mut g.q);
         add_fifth_bits([b[2], b[3], b[4], b[5]], &mut g.q);
@@ -118,7 +104,7 @@ fn q5_0(data: &[u8], out: &mut [Group]) {
 }
 
 fn q5_1(data: &[u8], out: &mut [Group]) {
-    for_blocks::<Q5_1_BYTES, 1>(data, out, |b, [g]| {
+    for_blocks::<Q5_1_BYTES, 1, _>(data, out, |b, [g]| {
         split_nibbles(&b[8..], &mut g.q);
         add_fifth_bits([b[4], b[5], b[6], b[7]], &mut g.q);
         whole(g, f16_at(b, 0), f16_at(b, 2));
@@ -126,7 +112,7 @@ fn q5_1(data: &[u8], out: &mut [Group]) {
 }
 
 fn q8_0(data: &[u8], out: &mut [Group]) {
-    for_blocks::<Q8_0_BYTES, 1>(data, out, |b, [g]| {
+    for_blocks::<Q8_0_BYTES, 1, _>(data, out, |b, [g]| {
         g.q.copy_from_slice(&b[2..]);
         whole(g, f16_at(b, 0), 0.0);
     });
@@ -145,7 +131,7 @@ fn two_bit_group(qs: &[u8], g: usize, q: &mut [u8; GROUP_LEN]) {
 }
 
 fn q2_k(data: &[u8], out: &mut [Group]) {
-    for_blocks::<Q2K_BYTES, K_GROUPS>(data, out, |b, groups| {
+    for_blocks::<Q2K_BYTES, K_GROUPS, _>(data, out, |b, groups| {
         let (scales, rest) = b.split_at(16);
         let (qs, rest) = rest.split_at(64);
         let (d, dmin) = (f16_at(rest, 0), f16_at(rest, 2));
@@ -161,7 +147,7 @@ fn q2_k(data: &[u8], out: &mut [Group]) {
 }
 
 fn q3_k(data: &[u8], out: &mut [Group]) {
-    for_blocks::<Q3K_BYTES, K_GROUPS>(data, out, |b, groups| {
+    for_blocks::<Q3K_BYTES, K_GROUPS, _>(data, out, |b, groups| {
         let (hmask, rest) = b.split_at(32);
         let (qs, rest) = rest.split_at(64);
         let (scales, rest) = rest.split_at(12);
@@ -183,7 +169,7 @@ fn q3_k(data: &[u8], out: &mut [Group]) {
 
 /// Q4_K/Q5_K: run `i` of 32 bytes holds groups `2i` (low nibbles) and `2i + 1` (high).
 fn q4_k(data: &[u8], out: &mut [Group]) {
-    for_blocks::<Q4K_BYTES, K_GROUPS>(data, out, |b, groups| {
+    for_blocks::<Q4K_BYTES, K_GROUPS, _>(data, out, |b, groups| {
         let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
         let (sc, mn) = k4_scales_mins(&b[4..16]);
         let (runs, _) = b[16..].as_chunks::<32>();
@@ -200,7 +186,7 @@ fn q4_k(data: &[u8], out: &mut [Group]) {
 }
 
 fn q5_k(data: &[u8], out: &mut [Group]) {
-    for_blocks::<Q5K_BYTES, K_GROUPS>(data, out, |b, groups| {
+    for_blocks::<Q5K_BYTES, K_GROUPS, _>(data, out, |b, groups| {
         let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
         let (sc, mn) = k4_scales_mins(&b[4..16]);
         let qh = &b[16..48];
@@ -221,7 +207,7 @@ fn q5_k(data: &[u8], out: &mut [Group]) {
 /// Q6_K: group `g` reads nibbles `4·(g%4 / 2)` of `ql[64·(g/4) + 32·(g%2)..]` and 2-bit
 /// plane `g % 4` of `qh[32·(g/4)..]`; stored q is `q6 - 32`.
 fn q6_k(data: &[u8], out: &mut [Group]) {
-    for_blocks::<Q6K_BYTES, K_GROUPS>(data, out, |b, groups| {
+    for_blocks::<Q6K_BYTES, K_GROUPS, _>(data, out, |b, groups| {
         let (ql, rest) = b.split_at(128);
         let (qh, rest) = rest.split_at(64);
         let (scales, rest) = rest.split_at(16);
