@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use cmdai_engine::fingerprint::Fnv;
 use cmdai_engine::generate::read_logits;
 use cmdai_engine::model::{KvCache, Logits, Transformer};
 use futures::executor::block_on;
@@ -44,9 +45,7 @@ fn entry_path(model_file: &Path, prefix: &[u32]) -> Option<PathBuf> {
     h.write(model_file.canonicalize().ok()?.to_string_lossy().as_bytes());
     h.write(&meta.len().to_le_bytes());
     h.write(&modified.to_le_bytes());
-    for id in prefix {
-        h.write(&id.to_le_bytes());
-    }
+    h.write_tokens(prefix);
     Some(crate::dirs::cache_dir()?.join("prompt-cache").join(format!("{:016x}.kv", h.0)))
 }
 
@@ -69,22 +68,4 @@ fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(old);
     }
     Ok(())
-}
-
-/// 64-bit FNV-1a: a stable hash for file names (std's hasher may change between releases).
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
 }

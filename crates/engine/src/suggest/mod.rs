@@ -6,9 +6,11 @@ mod context;
 mod parse;
 mod prompt;
 mod request;
+mod suggester;
 
 pub use constraint::JsonCommandConstraint;
 pub use context::{OsKind, ShellKind, SuggestContext, UnknownShell, Userland};
 pub use parse::{parse_suggestion, ParseError, Suggestion};
 pub use prompt::messages;
 pub use request::{validate_request, RequestError, MAX_REQUEST_CHARS};
+pub use suggester::{Prompt, SuggestError, Suggester, MAX_SUGGESTION_TOKENS};
