@@ -1,14 +1,12 @@
-//! cmdai's web app entry point. The UI and the inference worker come with the web-app issue;
-//! this binary proves the engine links for `wasm32-unknown-unknown`.
+//! The cmdai page (Dioxus). The model runs in the `cmdai-worker` Web Worker.
 
-use cmdai_engine::gguf::GgufFile;
-use wasm_bindgen::prelude::wasm_bindgen;
-
-/// Parses a GGUF header from bytes and returns its architecture, or an error message.
-#[wasm_bindgen]
-pub fn gguf_architecture(bytes: &[u8]) -> Result<String, String> {
-    let file = GgufFile::parse(bytes, bytes.len() as u64).map_err(|e| e.to_string())?;
-    Ok(file.architecture().unwrap_or("unknown").to_string())
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    cmdai_web::report_panics();
+    dioxus::launch(cmdai_web::ui::App);
 }
 
-fn main() {}
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("cmdai-web is a browser app; serve it with `scripts/serve.sh`");
+}

@@ -1,0 +1,127 @@
+//! The loaded model and what is kept between requests: the prompt-prefix KV caches.
+
+use cmdai_engine::backend::{select_device, BackendChoice, SelectedDevice};
+use cmdai_engine::chat::ChatTemplate;
+use cmdai_engine::fingerprint::Fnv;
+use cmdai_engine::generate::read_logits;
+use cmdai_engine::gguf::GgufFile;
+use cmdai_engine::model::{load_gguf, KvCache, Logits, Transformer};
+use cmdai_engine::tokenizer::Tokenizer;
+
+use crate::gpu;
+use crate::protocol::{BackendPref, DeviceReport, FromWorker};
+use crate::store::ModelStore;
+use crate::stored_source::StoredSource;
+
+/// Prefix caches kept per loaded model: one per shell/OS pair the user tried.
+const MAX_PREFIXES: usize = 4;
+
+#[derive(Default)]
+pub struct Session {
+    pub loaded: Option<Loaded>,
+}
+
+pub struct Loaded {
+    pub model: Transformer,
+    pub tokenizer: Tokenizer,
+    pub template: ChatTemplate,
+    pub device: DeviceReport,
+    pub prefixes: PrefixCaches,
+}
+
+/// The KV caches of the suggestion prompt's prefixes of one model.
+pub struct PrefixCaches {
+    /// The model's store id, which keys the caches kept in the browser's storage.
+    id: String,
+    recent: Vec<(Vec<u32>, KvCache)>,
+}
+
+impl PrefixCaches {
+    /// A cache holding `prefix`: from memory, else from the browser's storage (a previous
+    /// visit), else computed once and stored for next time.
+    pub async fn get(&mut self, model: &Transformer, prefix: &[u32]) -> Result<KvCache, String> {
+        if let Some((_, cache)) = self.recent.iter().find(|(p, _)| p == prefix) {
+            return Ok(cache.clone());
+        }
+        let mut fingerprint = Fnv::default();
+        fingerprint.write_tokens(prefix);
+        let store = ModelStore::open().await.ok();
+        let stored = match &store {
+            Some(s) => s.prompt_cache(&self.id, fingerprint.0).await.ok().flatten(),
+            None => None,
+        };
+        let cache = match stored.and_then(|b| model.load_cache(&b).ok()).filter(|c| c.len() == prefix.len()) {
+            Some(cache) => {
+                super::log(&format!("prompt prefix of {} tokens restored from storage", prefix.len()));
+                cache
+            }
+            None => {
+                let started = js_sys::Date::now();
+                let mut cache = model.new_cache();
+                if !prefix.is_empty() {
+                    let logits = model.forward(prefix, &mut cache, Logits::Last).map_err(|e| e.to_string())?;
+                    read_logits(logits).await.map_err(|e| e.to_string())?;
+                }
+                super::log(&format!("prompt prefix of {} tokens computed in {:.0} ms", prefix.len(), js_sys::Date::now() - started));
+                // Best effort: without space it is only slower next time.
+                if let (Some(store), Ok(bytes)) = (&store, model.save_cache(&cache).await) {
+                    let _ = store.put_prompt_cache(&self.id, fingerprint.0, &bytes).await;
+                }
+                cache
+            }
+        };
+        if self.recent.len() == MAX_PREFIXES {
+            self.recent.remove(0);
+        }
+        self.recent.push((prefix.to_vec(), cache.clone()));
+        Ok(cache)
+    }
+}
+
+/// Loads a verified model from the store onto the preferred backend, falling back to the CPU
+/// (and saying why) when WebGPU is missing or cannot hold the model.
+pub async fn load(model_id: &str, pref: BackendPref) -> Result<Loaded, String> {
+    let store = ModelStore::open().await.map_err(|e| e.to_string())?;
+    let record = store.get(model_id).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("{model_id} is not downloaded"))?;
+    if !record.is_ready() {
+        return Err(format!("{model_id} is not completely downloaded and verified yet"));
+    }
+    let source = StoredSource::new(store, record);
+    let gguf = GgufFile::read(&source).await.map_err(|e| format!("not a usable GGUF file: {e}"))?;
+    let tokenizer = Tokenizer::from_gguf(&gguf.metadata).map_err(|e| format!("cannot build the tokenizer: {e}"))?;
+    let template = ChatTemplate::for_tokenizer(&tokenizer).map_err(|e| format!("cannot use the chat template: {e}"))?;
+
+    let progress = |p: cmdai_engine::model::LoadProgress| {
+        super::post(&FromWorker::Loading { model_id: model_id.to_string(), loaded: p.loaded, total: p.total })
+    };
+    let mut fallback_reason = None;
+    if pref != BackendPref::Cpu {
+        match gpu_device().await {
+            Ok((gpu, report)) => match load_gguf(&gguf, &source, &gpu.device, progress).await {
+                Ok(model) => return Ok(Loaded::new(model_id, model, tokenizer, template, report)),
+                Err(e) => fallback_reason = Some(format!("the GPU could not take this model ({e}); running on the CPU")),
+            },
+            Err(reason) => fallback_reason = Some(format!("{reason}; running on the CPU")),
+        }
+        if pref == BackendPref::Gpu {
+            return Err(fallback_reason.unwrap_or_default());
+        }
+    }
+    let cpu = select_device(BackendChoice::Cpu).await.map_err(|e| e.to_string())?;
+    let model = load_gguf(&gguf, &source, &cpu.device, progress).await.map_err(|e| format!("cannot load the model: {e}"))?;
+    let report = DeviceReport { backend: "cpu".into(), adapter: None, fallback_reason };
+    Ok(Loaded::new(model_id, model, tokenizer, template, report))
+}
+
+async fn gpu_device() -> Result<(SelectedDevice, DeviceReport), String> {
+    let adapter = gpu::probe().await?;
+    gpu::request_subgroups();
+    let selected = select_device(BackendChoice::Gpu).await.map_err(|e| e.to_string())?;
+    Ok((selected, DeviceReport { backend: "webgpu".into(), adapter: Some(adapter), fallback_reason: None }))
+}
+
+impl Loaded {
+    fn new(id: &str, model: Transformer, tokenizer: Tokenizer, template: ChatTemplate, device: DeviceReport) -> Self {
+        Self { model, tokenizer, template, device, prefixes: PrefixCaches { id: id.to_string(), recent: Vec::new() } }
+    }
+}
