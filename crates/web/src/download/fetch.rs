@@ -75,7 +75,11 @@ async fn fetch(url: &str, range_from: Option<u64>, token: Option<&str>, cancel: 
     let global = js_sys::global();
     let fetch: js_sys::Function = Reflect::get(&global, &"fetch".into()).map_err(network)?.into();
     let promise: js_sys::Promise = fetch.call2(&global, &url.into(), &init).map_err(network)?.into();
-    JsFuture::from(promise).await.map_err(network)?.dyn_into::<Response>().map_err(network)
+    let answer = JsFuture::from(promise).await.map_err(|e| match cancel {
+        Some(c) if c.is_cancelled() => DownloadError::Cancelled,
+        _ => network(e),
+    })?;
+    answer.dyn_into::<Response>().map_err(network)
 }
 
 fn header_lookup(response: &Response) -> impl Fn(&str) -> Option<String> + '_ {

@@ -205,12 +205,13 @@ fn CommandCardView(card: CommandCard, confirmed: Signal<bool>) -> Element {
             if let Some(alt) = card.alternative.clone() {
                 p { class: "alternative", "Safer: " code { "{alt}" } }
             }
-            if critical && !confirmed() {
+            if critical {
                 label { class: "confirm",
-                    input { r#type: "checkbox", id: "confirm-critical", onchange: move |e| confirmed.set(e.checked()) }
+                    input { r#type: "checkbox", id: "confirm-critical", checked: confirmed(), onchange: move |e| confirmed.set(e.checked()) }
                     " I understand this command can cause irreversible damage"
                 }
-            } else {
+            }
+            if !critical || confirmed() {
                 button {
                     class: "secondary",
                     id: "copy",

@@ -261,6 +261,8 @@ impl AppState {
             let result = async {
                 let store = ModelStore::open().await?;
                 store.put_record(&record).await?;
+                // Listed (with its progress and Cancel) from the first byte on.
+                self.refresh_models().await;
                 let mut downloads = self.downloads;
                 download::download(&store, record, token.as_deref(), &cancel, |p| {
                     downloads.write().insert(id.clone(), p.clone());

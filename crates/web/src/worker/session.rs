@@ -50,12 +50,24 @@ impl PrefixCaches {
             Some(s) => s.prompt_cache(&self.id, fingerprint.0).await.ok().flatten(),
             None => None,
         };
-        let cache = match stored.and_then(|b| model.load_cache(&b).ok()).filter(|c| c.len() == prefix.len()) {
+        let restored = stored.and_then(|bytes| match model.load_cache(&bytes) {
+            Ok(cache) if cache.len() == prefix.len() => Some(cache),
+            Ok(cache) => {
+                super::log(&format!("stored prompt prefix has {} tokens, not {}; computing it again", cache.len(), prefix.len()));
+                None
+            }
+            Err(e) => {
+                super::log(&format!("stored prompt prefix is unusable ({e}); computing it again"));
+                None
+            }
+        });
+        let cache = match restored {
             Some(cache) => {
                 super::log(&format!("prompt prefix of {} tokens restored from storage", prefix.len()));
                 cache
             }
             None => {
+                super::log(&format!("computing the prompt prefix of {} tokens (once per model, shell and OS)", prefix.len()));
                 let started = js_sys::Date::now();
                 let mut cache = model.new_cache();
                 if !prefix.is_empty() {
