@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of cmdai: installs what is missing, then the Rust test suites (real models
-# on the CPU and on Vulkan through Mesa's lavapipe) and the wasm build of the engine.
+# on the CPU and on Vulkan through Mesa's lavapipe), the web app's build, and the browser
+# tests (headless Chromium with WebGPU on SwiftShader against a local fake Hub).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -8,8 +9,21 @@ scripts/setup.sh
 # One target dir outside the clone keeps CI runs incremental.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cmdai/target}"
 
-echo "== wasm32 build of the engine and web crate"
-cargo build --locked -p cmdai-web --target wasm32-unknown-unknown
+echo "== web app (trunk build)"
+trunk build
 
 echo "== tests"
 cargo test --locked --workspace -- --nocapture 2>&1 | tee "${TMPDIR:-/tmp}/cmdai-test.log"
+
+echo "== browser pieces (wasm-bindgen-test in headless Chromium, WebGPU on SwiftShader)"
+# The runner's server hands out files below the crate: the test model goes there.
+models="${CMDAI_TEST_MODELS:-$HOME/.cache/cmdai/test-models}"
+mkdir -p crates/web/tests/fixtures
+ln -f "$models/SmolLM2-135M-Instruct.Q4_1.gguf" crates/web/tests/fixtures/ 2>/dev/null ||
+  cp "$models/SmolLM2-135M-Instruct.Q4_1.gguf" crates/web/tests/fixtures/
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
+  WASM_BINDGEN_TEST_TIMEOUT=1800 \
+  cargo test --locked --release -p cmdai-web --target wasm32-unknown-unknown --test browser -- --nocapture
+
+echo "== the app in the browser"
+(cd tests/e2e && npm test)
