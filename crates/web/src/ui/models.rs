@@ -187,6 +187,10 @@ fn Settings() -> Element {
                         let mut s = state.settings.peek().clone();
                         s.backend = serde_json::from_value(serde_json::Value::String(e.value())).unwrap_or_default();
                         state.save_settings(s);
+                        // The model in use moves to the chosen backend right away.
+                        if let Some(id) = state.model.peek().ready_id().map(String::from) {
+                            state.load_model(id);
+                        }
                     },
                     for (pref, label) in backends {
                         option { value: "{serde_json::to_value(pref).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()}", selected: s.backend == pref, "{label}" }
