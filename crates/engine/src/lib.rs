@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod chat;
+pub mod discover;
 pub mod fingerprint;
 pub mod generate;
 pub mod gguf;

@@ -84,8 +84,10 @@ pub enum Command {
     Check(CheckArgs),
     /// Download a model into the Hugging Face cache (the default model when none is named).
     DownloadModel(DownloadArgs),
-    /// List cached models; `models rm MODEL` deletes one.
+    /// List cached models; `models rm MODEL` deletes one; `models search QUERY` searches the Hub.
     Models(ModelsArgs),
+    /// Recommend models from the catalog for a goal ("a chatbot that runs on phones").
+    Recommend(RecommendArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -200,7 +202,7 @@ pub struct DownloadArgs {
 pub struct ModelsArgs {
     #[command(subcommand)]
     pub action: Option<ModelsAction>,
-    #[arg(long, value_enum, default_value = "plain")]
+    #[arg(long, value_enum, default_value = "plain", global = true)]
     pub output: OutputFormat,
 }
 
@@ -211,4 +213,41 @@ pub enum ModelsAction {
         /// Alias or Hub repo (`org/name[:file]`).
         model: String,
     },
+    /// Search Hugging Face for models; the curated catalog answers when the Hub cannot.
+    Search(SearchArgs),
+}
+
+#[derive(Args)]
+pub struct SearchArgs {
+    /// Words of the model's name (1 to 100 characters).
+    pub query: String,
+    /// Most results to show.
+    #[arg(long, default_value_t = cmdai_engine::discover::SEARCH_LIMIT as u16, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub limit: u16,
+}
+
+/// Which advisor answers `recommend`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdvisorChoice {
+    /// The local model if one is downloaded, else the Hub router with HF_TOKEN, else keyword rules.
+    Auto,
+    Local,
+    Hub,
+    Keywords,
+}
+
+#[derive(Args)]
+pub struct RecommendArgs {
+    /// Your goal, in plain words (5 to 500 characters).
+    #[arg(required = true, value_name = "GOAL")]
+    pub goal: Vec<String>,
+    #[arg(long, value_enum, default_value = "plain")]
+    pub output: OutputFormat,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub advisor: AdvisorChoice,
+    /// The local advisor model (default: the default model, when downloaded; never downloads).
+    #[arg(long, value_name = "ID|PATH")]
+    pub model: Option<String>,
+    #[command(flatten)]
+    pub backend: BackendArgs,
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod context;
 pub mod dirs;
+pub mod discover_cmd;
 pub mod history;
 pub mod hub;
 pub mod loaded;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use cmdai_native::cli::{Cli, Command};
-use cmdai_native::{bench, check_cmd, model_info, models_cmd, run_generate, shell_init, suggest_cmd};
+use cmdai_native::{bench, check_cmd, discover_cmd, model_info, models_cmd, run_generate, shell_init, suggest_cmd};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => Ok(check_cmd::run(args)),
         Some(Command::DownloadModel(args)) => models_cmd::download(args).map(|()| ExitCode::SUCCESS),
         Some(Command::Models(args)) => models_cmd::models(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Recommend(args)) => discover_cmd::recommend(args).map(|()| ExitCode::SUCCESS),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "cmdai-native", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)

@@ -42,11 +42,15 @@ pub fn download(args: DownloadArgs) -> Result<()> {
 
 pub fn models(args: ModelsArgs) -> Result<()> {
     let opts = HubOptions::from_env();
-    if let Some(ModelsAction::Rm { model }) = args.action {
-        for m in hub::remove(&model, &opts)? {
-            eprintln!("removed {}:{} ({})", m.repo, m.file, format_size(m.size));
+    match args.action {
+        Some(ModelsAction::Rm { model }) => {
+            for m in hub::remove(&model, &opts)? {
+                eprintln!("removed {}:{} ({})", m.repo, m.file, format_size(m.size));
+            }
+            return Ok(());
         }
-        return Ok(());
+        Some(ModelsAction::Search(search)) => return crate::discover_cmd::search(search, args.output),
+        None => {}
     }
     let cached = hub::list_cached(&opts)?;
     if args.output == OutputFormat::Json {

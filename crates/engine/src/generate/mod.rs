@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 use serde::Serialize;
 
 use crate::model::{KvCache, Logits, ModelError, Transformer};
-use crate::tokenizer::Tokenizer;
+use crate::tokenizer::{TokenKind, Tokenizer};
 
 /// Milliseconds from some fixed point; the shells supply one (`Instant` natively,
 /// `performance.now()` in the browser) since the engine has no clock of its own.
@@ -109,6 +109,16 @@ pub trait TokenConstraint {
     fn is_complete(&self) -> bool {
         false
     }
+}
+
+/// Each token's bytes, as constraints read them; control tokens get none.
+pub fn constraint_vocab(tokenizer: &Tokenizer) -> Vec<Vec<u8>> {
+    (0..tokenizer.vocab_size() as u32)
+        .map(|id| match tokenizer.token_kind(id) {
+            Some(TokenKind::Normal | TokenKind::Byte) => tokenizer.token_bytes(id).unwrap_or_default().to_vec(),
+            _ => Vec::new(),
+        })
+        .collect()
 }
 
 /// Generates a continuation of `prompt_ids`, calling `on_text` with each new piece of text as

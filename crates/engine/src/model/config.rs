@@ -22,6 +22,11 @@ pub struct ArchSpec {
 
 const ARCHITECTURES: [ArchSpec; 2] = [llama::SPEC, qwen2::SPEC];
 
+/// Whether GGUF files of this `general.architecture` load.
+pub fn is_supported_architecture(gguf_name: &str) -> bool {
+    ARCHITECTURES.iter().any(|a| a.gguf_name.eq_ignore_ascii_case(gguf_name))
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelConfig {
     pub arch: ArchSpec,

@@ -15,7 +15,7 @@ pub mod safetensors;
 mod snapshot;
 mod transformer;
 
-pub use config::{ArchSpec, ModelConfig};
+pub use config::{is_supported_architecture, ArchSpec, ModelConfig};
 pub use loader::{load_gguf, load_safetensors, LoadProgress};
 pub use snapshot::SnapshotError;
 pub use transformer::{KvCache, Logits, Transformer};

@@ -5,9 +5,9 @@
 use std::ops::ControlFlow;
 
 use crate::chat::{ChatError, ChatTemplate, Message};
-use crate::generate::{generate_from, Clock, GenerateError, GenerateOptions, Generation, SamplingParams, Start};
+use crate::generate::{constraint_vocab, generate_from, Clock, GenerateError, GenerateOptions, Generation, SamplingParams, Start};
 use crate::model::{KvCache, Transformer};
-use crate::tokenizer::{TokenKind, Tokenizer, TokenizerError};
+use crate::tokenizer::{Tokenizer, TokenizerError};
 
 use super::JsonCommandConstraint;
 
@@ -47,13 +47,7 @@ pub struct Suggester<'a> {
 
 impl<'a> Suggester<'a> {
     pub fn new(model: &'a Transformer, tokenizer: &'a Tokenizer, template: &'a ChatTemplate) -> Self {
-        let vocab = (0..tokenizer.vocab_size() as u32)
-            .map(|id| match tokenizer.token_kind(id) {
-                Some(TokenKind::Normal | TokenKind::Byte) => tokenizer.token_bytes(id).unwrap_or_default().to_vec(),
-                _ => Vec::new(),
-            })
-            .collect();
-        Self { model, tokenizer, template, vocab }
+        Self { model, tokenizer, template, vocab: constraint_vocab(tokenizer) }
     }
 
     /// The prompt's tokens; everything before the final user turn is the reusable prefix.

@@ -1,6 +1,7 @@
 //! HTTP to the Hub with ureq (rustls): file metadata, file listings, and byte streams with `Range`.
 //! The token goes to the endpoint's origin only; ureq never forwards `Authorization` on redirects.
 
+use cmdai_engine::discover::{parse_search_results, search_url, HubModel};
 use cmdai_engine::hub::{
     check_status, file_metadata_from_head, join_location, model_info_url, parse_model_info, range_header, resolve_url, same_origin, DEFAULT_REVISION,
     FileMetadata, HubError, RepoId, RepoListing, RequestContext,
@@ -106,6 +107,41 @@ impl Client {
         let bad = |detail: String| HubError::BadResponse { url: url.clone(), detail };
         let text = resp.body_mut().with_config().limit(MAX_JSON_BYTES).read_to_string().map_err(|e| bad(e.to_string()))?;
         parse_model_info(&text).map_err(bad)
+    }
+
+    /// Models matching `query` (`/api/models?search=`).
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<HubModel>, HubError> {
+        let url = search_url(&self.endpoint, query, limit);
+        let auth = self.auth_for(&url);
+        let mut req = self.agent.get(&url);
+        if let Some(a) = &auth {
+            req = req.header("Authorization", a);
+        }
+        let mut resp = req.call().map_err(|e| Self::network_error(&url, e))?;
+        let status = resp.status().as_u16();
+        let ctx = RequestContext { repo: "search", file: None, revision: DEFAULT_REVISION, url: &url, had_token: auth.is_some() };
+        check_status(status, &ctx, &header_fn(&resp))?;
+        let bad = |detail: String| HubError::BadResponse { url: url.clone(), detail };
+        let text = resp.body_mut().with_config().limit(MAX_JSON_BYTES).read_to_string().map_err(|e| bad(e.to_string()))?;
+        parse_search_results(&text).map_err(bad)
+    }
+
+    /// `POST url` with a JSON body and the token (the inference router); the answer's text.
+    pub fn post_json(&self, url: &str, token: &str, body: &serde_json::Value) -> Result<String, HubError> {
+        let mut resp = self
+            .agent
+            .post(url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .map_err(|e| Self::network_error(url, e))?;
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().with_config().limit(MAX_JSON_BYTES).read_to_string().unwrap_or_default();
+        if status >= 400 {
+            let ctx = RequestContext { repo: "router", file: None, revision: DEFAULT_REVISION, url, had_token: true };
+            check_status(status, &ctx, &header_fn(&resp))?;
+        }
+        Ok(text)
     }
 
     /// `GET url`, from byte `from` on (`Range: bytes=from-`). Redirects are followed; statuses other

@@ -18,4 +18,14 @@ pub use cache::{CachedModel, HubCache};
 pub use cmdai_engine::hub::{format_size, Alias, HubError, ModelRef, ALIASES, DEFAULT_ALIAS};
 pub use options::{HubOptions, ProgressMode};
 pub use progress::{render as render_progress, stderr_progress, NoProgress, Progress, TextProgress};
+/// Hub models matching `query`: at most `limit` results.
+pub fn search_models(opts: &HubOptions, query: &str, limit: usize) -> Result<Vec<cmdai_engine::discover::HubModel>, HubError> {
+    client::Client::new(opts).search(query, limit)
+}
+
+/// `POST url` with a JSON body and a token; the answer's text, or the error its status means.
+pub fn post_json(opts: &HubOptions, url: &str, token: &str, body: &serde_json::Value) -> Result<String, HubError> {
+    client::Client::new(opts).post_json(url, token, body)
+}
+
 pub use resolve::{download, list_cached, remove, resolve_model, terminal_prompt, DownloadReport, DownloadStatus, Prompt};

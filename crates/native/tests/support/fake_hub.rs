@@ -4,7 +4,9 @@
 //! Hub routes: `HEAD|GET /{ns}/{name}/resolve/{rev}/{file}` (LFS files: 302 to the CDN with
 //! `X-Repo-Commit`, `X-Linked-Etag`, `X-Linked-Size`, `ETag`; other files: 200 with the bytes),
 //! `GET /api/models/{ns}/{name}` (`sha`, `siblings` with sizes and `lfs.sha256`),
-//! `GET /api/models/{ns}/{name}/tree/{rev}`. Errors as the Hub sends them: 401 + `X-Error-Code:
+//! `GET /api/models/{ns}/{name}/tree/{rev}`, search `GET /api/models?search=Q&limit=N` (the
+//! repositories whose id contains Q), and the inference router's
+//! `POST /v1/chat/completions` (answers queued by the test, else 503). Errors as the Hub sends them: 401 + `X-Error-Code:
 //! RepoNotFound` for unknown repositories, 401/403 for gated ones, 404 + `EntryNotFound`.
 //! CDN route: `GET /cdn/{sha256}` with `Range: bytes=N-` (206, `Content-Range`, `Accept-Ranges`).
 //! Faults, queued and used once each: a cut connection, corrupt bytes, an ignored `Range`, an
@@ -63,11 +65,13 @@ pub struct FakeRepo {
     pub files: Vec<FakeFile>,
     /// A gated repository: requests need `Authorization: Bearer <token>`.
     pub token: Option<String>,
+    /// Hub tags, as search results list them (`gguf`, `llama`, ...).
+    pub tags: Vec<String>,
 }
 
 impl FakeRepo {
     pub fn new(id: &str, commit: &str, files: Vec<FakeFile>) -> Self {
-        FakeRepo { id: id.into(), commit: commit.into(), files, token: None }
+        FakeRepo { id: id.into(), commit: commit.into(), files, token: None, tags: Vec::new() }
     }
 }
 
@@ -79,6 +83,7 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// Received by the CDN listener.
     pub cdn: bool,
+    pub body: String,
 }
 
 impl Request {
@@ -107,6 +112,7 @@ struct State {
     requests: Vec<Request>,
     cdn_faults: VecDeque<Fault>,
     hub_faults: VecDeque<Fault>,
+    router_answers: VecDeque<String>,
 }
 
 pub struct FakeHub {
@@ -156,6 +162,11 @@ impl FakeHub {
             Fault::Status { .. } => st.hub_faults.push_back(fault),
             _ => st.cdn_faults.push_back(fault),
         }
+    }
+
+    /// The assistant message content of the router's next answer.
+    pub fn push_router_answer(&self, content: &str) {
+        self.state.lock().unwrap().router_answers.push_back(content.to_string());
     }
 
     pub fn requests(&self) -> Vec<Request> {
@@ -245,7 +256,11 @@ fn handle(stream: TcpStream, state: &Mutex<State>, is_cdn: bool, cdn: SocketAddr
             headers.push((k.trim().to_string(), v.trim().to_string()));
         }
     }
-    let request = Request { method, path: target, headers, cdn: is_cdn };
+    let length = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse::<usize>().ok());
+    let mut body = vec![0u8; length.unwrap_or(0)];
+    reader.read_exact(&mut body)?;
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let request = Request { method, path: target, headers, cdn: is_cdn, body };
     let response = {
         let mut st = state.lock().unwrap();
         st.requests.push(request.clone());
@@ -263,6 +278,15 @@ fn route_hub(st: &mut State, req: &Request, cdn: SocketAddr) -> Response {
         return status_only(code, headers);
     }
     let path = req.path.split('?').next().unwrap_or("").to_string();
+    if path == "/api/models" {
+        return search(st, req);
+    }
+    if path == "/v1/chat/completions" && req.method == "POST" {
+        return match st.router_answers.pop_front() {
+            Some(content) => Response { status: 200, headers: json_type(), body: Body::Text(router_answer(&content)) },
+            None => error(503, "", "no model is loaded"),
+        };
+    }
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (repo_id, rest): (String, &[&str]) = if segs.first() == Some(&"api") && segs.get(1) == Some(&"models") && segs.len() >= 4 {
         (format!("{}/{}", segs[2], segs[3]), &segs[4..])
@@ -354,7 +378,42 @@ fn json_type() -> Vec<(String, String)> {
 }
 
 fn json_str(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n"))
+}
+
+fn query_param(path: &str, name: &str) -> Option<String> {
+    let query = path.split_once('?')?.1;
+    query.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=').map(percent_decode))
+}
+
+fn search(st: &State, req: &Request) -> Response {
+    let q = query_param(&req.path, "search").unwrap_or_default().to_lowercase();
+    let limit = query_param(&req.path, "limit").and_then(|l| l.parse().ok()).unwrap_or(usize::MAX);
+    let results: Vec<String> = st
+        .repos
+        .iter()
+        .filter(|r| r.id.to_lowercase().contains(&q))
+        .take(limit)
+        .enumerate()
+        .map(|(i, r)| {
+            let tags: Vec<String> = r.tags.iter().map(|t| json_str(t)).collect();
+            let library = if r.tags.iter().any(|t| t == "gguf") { "\"gguf\"" } else { "null" };
+            format!(
+                "{{\"_id\":\"x{i}\",\"id\":{},\"downloads\":{},\"likes\":{},\"lastModified\":\"2026-11-0{}T12:00:00.000Z\",\"pipeline_tag\":\"text-generation\",\"tags\":[{}],\"library_name\":{library}}}",
+                json_str(&r.id),
+                1000 - i,
+                10 + i,
+                1 + i % 9,
+                tags.join(",")
+            )
+        })
+        .collect();
+    Response { status: 200, headers: json_type(), body: Body::Text(format!("[{}]", results.join(","))) }
+}
+
+fn router_answer(content: &str) -> String {
+    let message = format!("{{\"role\":\"assistant\",\"content\":{}}}", json_str(content));
+    format!("{{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{{\"index\":0,\"message\":{message},\"finish_reason\":\"stop\"}}]}}")
 }
 
 fn model_info(repo: &FakeRepo) -> String {

@@ -1,0 +1,95 @@
+//! The advisor on the model loaded here: the advisor prompt, generated under
+//! [`AdviceConstraint`], read back into catalog cards.
+
+use std::ops::ControlFlow;
+
+use super::{
+    advisor_messages, model_advice, parse_recommendations, Advice, AdviceConstraint, AdviceError,
+    AdviceSource,
+};
+use crate::chat::{ChatError, ChatTemplate};
+use crate::discover::card::DeviceBudget;
+use crate::generate::{
+    constraint_vocab, generate_from, Clock, GenerateError, GenerateOptions, SamplingParams, Start,
+};
+use crate::model::Transformer;
+use crate::tokenizer::{Tokenizer, TokenizerError};
+
+/// Room for two items with reasons at their longest.
+const MAX_ADVICE_TOKENS: usize = 400;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalAdviceError {
+    #[error(transparent)]
+    Template(#[from] ChatError),
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizerError),
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
+    #[error(transparent)]
+    Advice(#[from] AdviceError),
+}
+
+pub struct LocalAdvisor<'a> {
+    model: &'a Transformer,
+    tokenizer: &'a Tokenizer,
+    template: &'a ChatTemplate,
+}
+
+impl<'a> LocalAdvisor<'a> {
+    pub fn new(
+        model: &'a Transformer,
+        tokenizer: &'a Tokenizer,
+        template: &'a ChatTemplate,
+    ) -> Self {
+        Self {
+            model,
+            tokenizer,
+            template,
+        }
+    }
+
+    /// Advice for a validated goal; `model_name` names the advisor in the answer. `on_text`
+    /// sees the JSON as it streams and may cancel.
+    pub async fn advise(
+        &self,
+        goal: &str,
+        budget: &DeviceBudget,
+        model_name: &str,
+        clock: &dyn Clock,
+        on_text: impl FnMut(&str) -> ControlFlow<()>,
+    ) -> Result<Advice, LocalAdviceError> {
+        let prompt = self
+            .template
+            .render(&advisor_messages(goal, budget), true)?;
+        let ids = self.tokenizer.encode(&prompt, false)?;
+        let mut constraint = AdviceConstraint::new(constraint_vocab(self.tokenizer));
+        let options = GenerateOptions {
+            max_tokens: MAX_ADVICE_TOKENS,
+            sampling: SamplingParams::greedy(),
+            stop_strings: Vec::new(),
+            stop_at_eos: true,
+        };
+        let start = Start {
+            cache: self.model.new_cache(),
+            constraint: Some(&mut constraint),
+        };
+        let generation = generate_from(
+            self.model,
+            self.tokenizer,
+            &ids,
+            start,
+            &options,
+            clock,
+            on_text,
+        )
+        .await?;
+        let recommendations = parse_recommendations(&generation.text, budget)?;
+        Ok(model_advice(
+            recommendations,
+            AdviceSource::LocalModel {
+                model: model_name.to_string(),
+            },
+        ))
+    }
+}
