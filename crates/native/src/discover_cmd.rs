@@ -199,13 +199,10 @@ fn advise_locally(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(block_on(advisor.advise(
-        goal,
-        budget,
-        &name,
-        &InstantClock::new(),
-        |_| std::ops::ControlFlow::Continue(()),
-    ))?)
+    let prompt = advisor.prompt(goal, budget)?;
+    let cache = loaded.model.new_cache();
+    let clock = InstantClock::new();
+    Ok(block_on(advisor.advise(&prompt, cache, budget, &name, &clock, |_| std::ops::ControlFlow::Continue(())))?)
 }
 
 fn advise_remotely(

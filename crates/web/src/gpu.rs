@@ -37,12 +37,18 @@ pub fn request_subgroups() {
     let _ = Function::new_no_args(REQUEST_SUBGROUPS).call0(&JsValue::NULL);
 }
 
+/// Whether the browser offers WebGPU at all (no adapter is requested).
+pub fn has_webgpu() -> bool {
+    let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
+    !gpu.is_undefined() && !gpu.is_null()
+}
+
 /// The adapter, or why there is none.
 pub async fn probe() -> Result<AdapterReport, String> {
-    let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
-    if gpu.is_undefined() || gpu.is_null() {
+    if !has_webgpu() {
         return Err("this browser does not offer WebGPU".into());
     }
+    let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
     let request: Function = get(&gpu, "requestAdapter").into();
     let options = js_sys::Object::new();
     let _ = Reflect::set(&options, &"powerPreference".into(), &"high-performance".into());

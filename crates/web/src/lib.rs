@@ -12,6 +12,8 @@ pub mod settings;
 #[cfg(target_arch = "wasm32")]
 pub mod gpu;
 #[cfg(target_arch = "wasm32")]
+pub mod hub_api;
+#[cfg(target_arch = "wasm32")]
 pub mod stored_source;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

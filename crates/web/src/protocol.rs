@@ -1,6 +1,8 @@
 //! The messages between the page and the inference worker. Both sides are Rust; they travel
 //! as JSON strings so that the page never shares memory or types with the engine's state.
 
+use cmdai_engine::discover::advisor::Advice;
+use cmdai_engine::discover::DeviceBudget;
 use cmdai_engine::safety::Risk;
 use cmdai_engine::suggest::{OsKind, ShellKind};
 use serde::{Deserialize, Serialize};
@@ -24,6 +26,8 @@ pub enum ToWorker {
     Load { model_id: String, backend: BackendPref },
     Suggest { job: u64, request: String, shell: ShellKind, os: OsKind, explain: bool, seed: Option<u64> },
     Chat { job: u64, messages: Vec<ChatTurn>, max_tokens: usize },
+    /// The model advisor on the loaded model; `model` names it in the answer.
+    Advise { job: u64, goal: String, budget: DeviceBudget, model: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +49,7 @@ pub enum FromWorker {
     Text { job: u64, text: String },
     Command { job: u64, card: CommandCard, speed: Speed },
     ChatDone { job: u64, text: String, speed: Speed },
+    Advice { job: u64, advice: Advice },
     Failed { job: u64, message: String },
 }
 

@@ -1,5 +1,6 @@
 //! What the user chose once and expects kept: Hub endpoint and token, backend, shell, OS.
 
+use cmdai_engine::discover::advisor::DEFAULT_ROUTER;
 use cmdai_engine::hub::{normalize_endpoint, DEFAULT_ENDPOINT};
 use cmdai_engine::suggest::{OsKind, ShellKind};
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,8 @@ pub struct Settings {
     pub hub_endpoint: String,
     /// For gated or private repositories; kept in this browser only.
     pub hub_token: String,
+    /// The OpenAI-compatible router the advisor asks when no model is loaded and a token is set.
+    pub router_endpoint: String,
     pub backend: BackendPref,
     pub shell: ShellKind,
     pub os: OsKind,
@@ -22,6 +25,7 @@ impl Default for Settings {
         Self {
             hub_endpoint: DEFAULT_ENDPOINT.to_string(),
             hub_token: String::new(),
+            router_endpoint: DEFAULT_ROUTER.to_string(),
             backend: BackendPref::Auto,
             shell: ShellKind::Bash,
             os: OsKind::Linux,
@@ -36,6 +40,9 @@ impl Settings {
         let mut s: Settings = saved.and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default();
         if let Some(hub) = query_param(query, "hub").filter(|h| h.starts_with("http://") || h.starts_with("https://")) {
             s.hub_endpoint = normalize_endpoint(&hub);
+        }
+        if let Some(router) = query_param(query, "router").filter(|r| r.starts_with("http://") || r.starts_with("https://")) {
+            s.router_endpoint = normalize_endpoint(&router);
         }
         s
     }

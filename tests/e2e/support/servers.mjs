@@ -47,18 +47,32 @@ export function sha256File(file) {
 /**
  * A fake Hub for `repos` ({ "org/name": [{ name, path, sha256 }] }). `hub.rate` limits bytes
  * per second of downloads (0 = unlimited); `hub.requests` records what the browser asked.
+ * Search (`/api/models?search=`) answers from `hub.searchIndex` (ids containing the query)
+ * after `hub.searchDelay(query)` ms, or with the queued `hub.searchFailures` ({ status, headers }).
+ * The router (`POST /v1/chat/completions`) answers with the queued `hub.routerAnswers`, else 503.
  */
 export async function fakeHub(repos) {
-  const hub = { rate: 0, requests: [] };
+  const hub = { rate: 0, requests: [], searchIndex: [], searchDelay: () => 0, searchFailures: [], routerAnswers: [] };
   const cors = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Headers": "Range, Authorization",
+    "Access-Control-Allow-Headers": "Range, Authorization, Content-Type",
     "Access-Control-Expose-Headers": "Content-Range, Content-Length, ETag, X-Linked-Etag, X-Linked-Size, X-Repo-Commit, X-Error-Code, X-Error-Message, Retry-After, RateLimit",
   };
   const server = http.createServer((req, res) => {
-    hub.requests.push({ method: req.method, url: req.url, range: req.headers.range ?? null });
-    if (req.method === "OPTIONS") return res.writeHead(204, { ...cors, "Access-Control-Allow-Methods": "GET, HEAD" }).end();
+    const entry = { method: req.method, url: req.url, range: req.headers.range ?? null, authorization: req.headers.authorization ?? null, body: "" };
+    hub.requests.push(entry);
+    if (req.method === "OPTIONS") return res.writeHead(204, { ...cors, "Access-Control-Allow-Methods": "GET, HEAD, POST" }).end();
     const url = new URL(req.url, "http://x");
+    if (url.pathname === "/api/models") return search(url, res);
+    if (url.pathname === "/v1/chat/completions" && req.method === "POST") {
+      req.on("data", (d) => (entry.body += d));
+      return req.on("end", () => {
+        const content = hub.routerAnswers.shift();
+        if (content === undefined) return res.writeHead(503, cors).end("no model");
+        const answer = { id: "x", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }] };
+        res.writeHead(200, { ...cors, "Content-Type": "application/json" }).end(JSON.stringify(answer));
+      });
+    }
     const info = url.pathname.match(/^\/api\/models\/([^/]+\/[^/]+)$/);
     if (info) {
       const files = repos[info[1]];
@@ -99,6 +113,16 @@ export async function fakeHub(repos) {
     stream.on("end", () => res.end());
     res.on("close", () => stream.destroy());
   });
+  function search(url, res) {
+    const q = (url.searchParams.get("search") ?? "").toLowerCase();
+    const failure = hub.searchFailures.shift();
+    setTimeout(() => {
+      if (failure) return res.writeHead(failure.status, { ...cors, ...failure.headers }).end();
+      const limit = Number(url.searchParams.get("limit") ?? 1000);
+      const found = hub.searchIndex.filter((m) => m.id.toLowerCase().includes(q)).slice(0, limit);
+      res.writeHead(200, { ...cors, "Content-Type": "application/json" }).end(JSON.stringify(found));
+    }, hub.searchDelay(q));
+  }
   await listen(server);
   hub.url = `http://127.0.0.1:${server.address().port}`;
   hub.close = () => closeAll(server);

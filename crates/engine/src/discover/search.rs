@@ -279,6 +279,15 @@ impl SearchOutcome {
     }
 }
 
+/// How long to leave the Hub alone after `error`: its `Retry-After` (or `RateLimit` reset) in
+/// seconds, a minute when it gave none; `None` when the error is not a rate limit.
+pub fn rate_limit_pause_s(error: &HubError) -> Option<u64> {
+    match error {
+        HubError::RateLimited { retry_after } => Some(retry_after.as_deref().and_then(|t| t.trim().parse().ok()).unwrap_or(60)),
+        _ => None,
+    }
+}
+
 fn seconds(retry_after: &str) -> String {
     if retry_after.bytes().all(|b| b.is_ascii_digit()) {
         format!("{retry_after} s")
@@ -383,6 +392,15 @@ mod tests {
         assert_eq!(card.id, "Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF");
         assert_eq!((card.downloads, card.source), (Some(99), CardSource::Hub));
         assert!(card.runnable.is_runnable());
+    }
+
+    #[test]
+    fn rate_limits_pause_searches() {
+        let limited = |after: Option<&str>| HubError::RateLimited { retry_after: after.map(Into::into) };
+        assert_eq!(rate_limit_pause_s(&limited(Some("17"))), Some(17));
+        assert_eq!(rate_limit_pause_s(&limited(None)), Some(60));
+        assert_eq!(rate_limit_pause_s(&limited(Some("Wed, 21 Oct 2015 07:28:00 GMT"))), Some(60));
+        assert_eq!(rate_limit_pause_s(&HubError::Network { host: "h".into(), detail: "x".into() }), None);
     }
 
     #[test]

@@ -13,4 +13,4 @@ pub use context::{OsKind, ShellKind, SuggestContext, UnknownShell, Userland};
 pub use parse::{parse_suggestion, ParseError, Suggestion};
 pub use prompt::messages;
 pub use request::{validate_request, RequestError, MAX_REQUEST_CHARS};
-pub use suggester::{Prompt, SuggestError, Suggester, MAX_SUGGESTION_TOKENS};
+pub use suggester::{split_prompt, Prompt, SuggestError, Suggester, MAX_SUGGESTION_TOKENS};

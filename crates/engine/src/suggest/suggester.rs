@@ -37,6 +37,23 @@ pub enum SuggestError {
     Generate(#[from] GenerateError),
 }
 
+/// `messages` rendered and tokenized; everything before the final user turn is the prefix,
+/// which the shells keep caches of.
+pub fn split_prompt(template: &ChatTemplate, tokenizer: &Tokenizer, messages: &[Message]) -> Result<Prompt, SuggestError> {
+    let prompt = template.render(messages, true)?;
+    let ids = tokenizer.encode(&prompt, false)?;
+    let prefix_text = template.render(&messages[..messages.len().saturating_sub(1)], false)?;
+    let mut prefix_len = 0;
+    if prompt.starts_with(&prefix_text) {
+        let prefix_ids = tokenizer.encode(&prefix_text, false)?;
+        // Tokens can merge across the boundary; then nothing is shared.
+        if ids.starts_with(&prefix_ids) {
+            prefix_len = prefix_ids.len().min(ids.len().saturating_sub(1));
+        }
+    }
+    Ok(Prompt { ids, prefix_len })
+}
+
 pub struct Suggester<'a> {
     model: &'a Transformer,
     tokenizer: &'a Tokenizer,
@@ -52,18 +69,7 @@ impl<'a> Suggester<'a> {
 
     /// The prompt's tokens; everything before the final user turn is the reusable prefix.
     pub fn prompt(&self, messages: &[Message]) -> Result<Prompt, SuggestError> {
-        let prompt = self.template.render(messages, true)?;
-        let ids = self.tokenizer.encode(&prompt, false)?;
-        let prefix_text = self.template.render(&messages[..messages.len().saturating_sub(1)], false)?;
-        let mut prefix_len = 0;
-        if prompt.starts_with(&prefix_text) {
-            let prefix_ids = self.tokenizer.encode(&prefix_text, false)?;
-            // Tokens can merge across the boundary; then nothing is shared.
-            if ids.starts_with(&prefix_ids) {
-                prefix_len = prefix_ids.len().min(ids.len().saturating_sub(1));
-            }
-        }
-        Ok(Prompt { ids, prefix_len })
+        split_prompt(self.template, self.tokenizer, messages)
     }
 
     /// One JSON-constrained answer to `prompt`, starting from `cache` (empty, or holding a

@@ -157,7 +157,7 @@ pub fn CommandPage() -> Element {
                     },
                     Some(Outcome::Failed(message)) => rsx! { div { class: "card error", id: "command-error", "{message}" } },
                     Some(Outcome::Stopped) => rsx! { div { class: "card", id: "stopped", "Stopped." } },
-                    Some(Outcome::Chat(..)) => rsx! {},
+                    Some(Outcome::Chat(..) | Outcome::Advice(_)) => rsx! {},
                 }
             }
         }

@@ -3,6 +3,7 @@
 
 mod chat;
 mod command;
+mod discover;
 mod format;
 mod link;
 mod models;

@@ -75,10 +75,7 @@ pub fn ModelsPage() -> Element {
             }
             LocalFile {}
         }
-        section { class: "panel", id: "discover",
-            h2 { "Discover" }
-            p { class: "hint", "The curated catalog, Hugging Face search and the model advisor will live here." }
-        }
+        super::discover::Discover {}
         Settings {}
         if let ModelStatus::Failed { message, .. } = loaded {
             p { class: "error", "{message}" }
@@ -176,6 +173,17 @@ fn Settings() -> Element {
                     onchange: move |e| {
                         let mut s = state.settings.peek().clone();
                         s.hub_token = e.value();
+                        state.save_settings(s);
+                    },
+                }
+            }
+            label { "Advisor router (OpenAI-compatible, used with the token when no model is loaded) "
+                input {
+                    id: "router-endpoint",
+                    value: "{s.router_endpoint}",
+                    onchange: move |e| {
+                        let mut s = state.settings.peek().clone();
+                        s.router_endpoint = cmdai_engine::hub::normalize_endpoint(&e.value());
                         state.save_settings(s);
                     },
                 }

@@ -8,6 +8,8 @@ use dioxus::prelude::*;
 use futures::channel::mpsc;
 use futures::StreamExt;
 
+use cmdai_engine::discover::advisor::Advice;
+
 use super::link::WorkerLink;
 use crate::download::{self, Cancel, HubFile, Progress};
 use crate::protocol::{CommandCard, DeviceReport, FromWorker, Speed, ToWorker};
@@ -39,12 +41,14 @@ impl ModelStatus {
 pub enum JobKind {
     Command,
     Chat,
+    Advice,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Command(CommandCard, Speed),
     Chat(String, Speed),
+    Advice(Advice),
     Failed(String),
     Stopped,
 }
@@ -156,6 +160,7 @@ impl AppState {
             }
             FromWorker::Command { job, card, speed } => self.finish(job, Outcome::Command(card, speed)),
             FromWorker::ChatDone { job, text, speed } => self.finish(job, Outcome::Chat(text, speed)),
+            FromWorker::Advice { job, advice } => self.finish(job, Outcome::Advice(advice)),
             FromWorker::Failed { job, message } => {
                 let current = self.job.peek().as_ref().map(|j| j.id);
                 self.finish(if job == u64::MAX { current.unwrap_or(job) } else { job }, Outcome::Failed(message));

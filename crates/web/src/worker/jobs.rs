@@ -5,6 +5,8 @@ use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use cmdai_engine::chat::Message;
+use cmdai_engine::discover::advisor::{validate_goal, Advice, LocalAdvisor};
+use cmdai_engine::discover::DeviceBudget;
 use cmdai_engine::generate::{generate, Clock, GenerateOptions, Generation, SamplingParams};
 use cmdai_engine::safety;
 use cmdai_engine::suggest::{self, OsKind, SuggestContext, Suggester, Userland};
@@ -49,6 +51,10 @@ pub async fn handle(session: &Rc<RefCell<Session>>, message: ToWorker) {
                 Err(message) => post(&FromWorker::Failed { job, message }),
             }
         }
+        ToWorker::Advise { job, goal, budget, model } => match advise(session, job, &goal, &budget, &model).await {
+            Ok(advice) => post(&FromWorker::Advice { job, advice }),
+            Err(message) => post(&FromWorker::Failed { job, message }),
+        },
         ToWorker::Chat { job, messages, max_tokens } => match chat(session, job, &messages, max_tokens).await {
             Ok((text, speed)) => post(&FromWorker::ChatDone { job, text, speed }),
             Err(message) => post(&FromWorker::Failed { job, message }),
@@ -112,6 +118,23 @@ async fn suggest_command(
         explanation: suggestion.explanation,
     };
     Ok((card, speed(&generation, started)))
+}
+
+async fn advise(session: &Rc<RefCell<Session>>, job: u64, goal: &str, budget: &DeviceBudget, model: &str) -> Result<Advice, String> {
+    let goal = validate_goal(goal).map_err(|e| e.to_string())?;
+    let mut guard = session.borrow_mut();
+    let loaded = guard.loaded.as_mut().ok_or("no model is loaded")?;
+    let advisor = LocalAdvisor::new(&loaded.model, &loaded.tokenizer, &loaded.template);
+    let prompt = advisor.prompt(&goal, budget).map_err(|e| e.to_string())?;
+    // The catalog and device part is processed once per model and kept, like the command prompt's.
+    let cache = loaded.prefixes.get(&loaded.model, prompt.prefix()).await?;
+    advisor
+        .advise(&prompt, cache, budget, model, &DateClock, |text| {
+            post(&FromWorker::Text { job, text: text.to_string() });
+            ControlFlow::Continue(())
+        })
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn chat(session: &Rc<RefCell<Session>>, job: u64, turns: &[ChatTurn], max_tokens: usize) -> Result<(String, Speed), String> {

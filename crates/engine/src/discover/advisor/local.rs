@@ -3,17 +3,13 @@
 
 use std::ops::ControlFlow;
 
-use super::{
-    advisor_messages, model_advice, parse_recommendations, Advice, AdviceConstraint, AdviceError,
-    AdviceSource,
-};
-use crate::chat::{ChatError, ChatTemplate};
+use super::{advisor_messages, model_advice, parse_recommendations, Advice, AdviceConstraint, AdviceError, AdviceSource};
+use crate::chat::ChatTemplate;
 use crate::discover::card::DeviceBudget;
-use crate::generate::{
-    constraint_vocab, generate_from, Clock, GenerateError, GenerateOptions, SamplingParams, Start,
-};
-use crate::model::Transformer;
-use crate::tokenizer::{Tokenizer, TokenizerError};
+use crate::generate::{constraint_vocab, generate_from, Clock, GenerateError, GenerateOptions, SamplingParams, Start};
+use crate::model::{KvCache, Transformer};
+use crate::suggest::{split_prompt, Prompt, SuggestError};
+use crate::tokenizer::Tokenizer;
 
 /// Room for two items with reasons at their longest.
 const MAX_ADVICE_TOKENS: usize = 400;
@@ -21,9 +17,7 @@ const MAX_ADVICE_TOKENS: usize = 400;
 #[derive(Debug, thiserror::Error)]
 pub enum LocalAdviceError {
     #[error(transparent)]
-    Template(#[from] ChatError),
-    #[error(transparent)]
-    Tokenizer(#[from] TokenizerError),
+    Prompt(#[from] SuggestError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
     #[error(transparent)]
@@ -37,59 +31,34 @@ pub struct LocalAdvisor<'a> {
 }
 
 impl<'a> LocalAdvisor<'a> {
-    pub fn new(
-        model: &'a Transformer,
-        tokenizer: &'a Tokenizer,
-        template: &'a ChatTemplate,
-    ) -> Self {
-        Self {
-            model,
-            tokenizer,
-            template,
-        }
+    pub fn new(model: &'a Transformer, tokenizer: &'a Tokenizer, template: &'a ChatTemplate) -> Self {
+        Self { model, tokenizer, template }
     }
 
-    /// Advice for a validated goal; `model_name` names the advisor in the answer. `on_text`
-    /// sees the JSON as it streams and may cancel.
+    /// The advisor prompt for a validated goal. Its prefix (the catalog and the device) is the
+    /// same for every goal, so a shell can keep its cache.
+    pub fn prompt(&self, goal: &str, budget: &DeviceBudget) -> Result<Prompt, LocalAdviceError> {
+        Ok(split_prompt(self.template, self.tokenizer, &advisor_messages(goal, budget))?)
+    }
+
+    /// Advice from `prompt`, starting from `cache` (empty, or holding a prefix of the prompt);
+    /// `model_name` names the advisor in the answer. `on_text` sees the JSON as it streams and
+    /// may cancel.
     pub async fn advise(
         &self,
-        goal: &str,
+        prompt: &Prompt,
+        cache: KvCache,
         budget: &DeviceBudget,
         model_name: &str,
         clock: &dyn Clock,
         on_text: impl FnMut(&str) -> ControlFlow<()>,
     ) -> Result<Advice, LocalAdviceError> {
-        let prompt = self
-            .template
-            .render(&advisor_messages(goal, budget), true)?;
-        let ids = self.tokenizer.encode(&prompt, false)?;
         let mut constraint = AdviceConstraint::new(constraint_vocab(self.tokenizer));
-        let options = GenerateOptions {
-            max_tokens: MAX_ADVICE_TOKENS,
-            sampling: SamplingParams::greedy(),
-            stop_strings: Vec::new(),
-            stop_at_eos: true,
-        };
-        let start = Start {
-            cache: self.model.new_cache(),
-            constraint: Some(&mut constraint),
-        };
-        let generation = generate_from(
-            self.model,
-            self.tokenizer,
-            &ids,
-            start,
-            &options,
-            clock,
-            on_text,
-        )
-        .await?;
+        let options =
+            GenerateOptions { max_tokens: MAX_ADVICE_TOKENS, sampling: SamplingParams::greedy(), stop_strings: Vec::new(), stop_at_eos: true };
+        let start = Start { cache, constraint: Some(&mut constraint) };
+        let generation = generate_from(self.model, self.tokenizer, &prompt.ids, start, &options, clock, on_text).await?;
         let recommendations = parse_recommendations(&generation.text, budget)?;
-        Ok(model_advice(
-            recommendations,
-            AdviceSource::LocalModel {
-                model: model_name.to_string(),
-            },
-        ))
+        Ok(model_advice(recommendations, AdviceSource::LocalModel { model: model_name.to_string() }))
     }
 }
