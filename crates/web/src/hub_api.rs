@@ -1,8 +1,8 @@
 //! The page's small requests to the Hub: model search and the inference router. Downloads
 //! have their own streaming path (`download`).
 
-use cmdai_engine::discover::{parse_search_results, search_url, HubModel, SEARCH_LIMIT};
-use cmdai_engine::hub::{check_status, origin, HubError, RequestContext, DEFAULT_REVISION};
+use cmdai_engine::discover::{gguf_options, parse_search_results, search_url, HubModel, QuantOption, SEARCH_LIMIT};
+use cmdai_engine::hub::{check_status, model_info_url, origin, parse_model_info, HubError, RepoId, RequestContext, DEFAULT_REVISION};
 use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -44,6 +44,14 @@ pub async fn search(endpoint: &str, token: Option<&str>, query: &str) -> Result<
     let url = search_url(endpoint, query, SEARCH_LIMIT);
     let text = request(&url, token, None, "search").await?;
     parse_search_results(&text).map_err(|detail| HubError::BadResponse { url, detail })
+}
+
+/// The GGUF files of a Hub repository, smallest first.
+pub async fn list_gguf(endpoint: &str, token: Option<&str>, repo: &str) -> Result<Vec<QuantOption>, HubError> {
+    let url = model_info_url(endpoint, &RepoId::new(repo)?);
+    let text = request(&url, token, None, repo).await?;
+    let listing = parse_model_info(&text).map_err(|detail| HubError::BadResponse { url, detail })?;
+    Ok(gguf_options(&listing))
 }
 
 /// The router's answer to a chat-completions request.

@@ -186,6 +186,14 @@ impl DeviceBudget {
     }
 }
 
+#[cfg(test)]
+impl DeviceBudget {
+    /// A CPU with `gb` GB for the model.
+    pub(crate) fn cpu_gb(gb: u64) -> Self {
+        DeviceBudget { label: "CPU".into(), memory_bytes: gb * 1_000_000_000, weights_as_f32: false }
+    }
+}
+
 pub(crate) fn unsupported_architecture(architecture: &str) -> String {
     format!("the {architecture} architecture is not supported by cmdai's engine yet (it runs llama and qwen2 models)")
 }
@@ -205,23 +213,15 @@ mod tests {
             .collect()
     }
 
-    fn cpu(gb: u64) -> DeviceBudget {
-        DeviceBudget {
-            label: "CPU".into(),
-            memory_bytes: gb * 1_000_000_000,
-            weights_as_f32: false,
-        }
-    }
-
     #[test]
     fn picks_the_first_quant_that_fits() {
         let q = quants(&[("Q4_K_M", 1_000_000_000), ("Q8_0", 1_800_000_000)]);
-        let r = cpu(4).judge("qwen2", Modality::Text, 1_500_000_000, &q);
+        let r = DeviceBudget::cpu_gb(4).judge("qwen2", Modality::Text, 1_500_000_000, &q);
         assert!(
             matches!(&r, Runnability::Runnable { quant, .. } if quant == "Q4_K_M"),
             "{r:?}"
         );
-        let r = cpu(1).judge("qwen2", Modality::Text, 1_500_000_000, &q);
+        let r = DeviceBudget::cpu_gb(1).judge("qwen2", Modality::Text, 1_500_000_000, &q);
         assert!(
             matches!(&r, Runnability::NotRunnable { reason } if reason.contains("more than the 1.00 GB")),
             "{r:?}"
@@ -247,15 +247,15 @@ mod tests {
     #[test]
     fn says_why_not() {
         let q = quants(&[("Q8_0", 100)]);
-        let r = cpu(8).judge("lfm2", Modality::Text, 1, &q);
+        let r = DeviceBudget::cpu_gb(8).judge("lfm2", Modality::Text, 1, &q);
         assert_eq!(r.reason(), "the lfm2 architecture is not supported by cmdai's engine yet (it runs llama and qwen2 models)");
         assert_eq!(r.badge(), "Not runnable yet");
-        let r = cpu(8).judge("lfm2", Modality::Audio, 1, &q);
+        let r = DeviceBudget::cpu_gb(8).judge("lfm2", Modality::Audio, 1, &q);
         assert!(
             r.reason().starts_with("audio input is not supported"),
             "{r:?}"
         );
-        assert!(cpu(8)
+        assert!(DeviceBudget::cpu_gb(8)
             .judge("llama", Modality::Text, 1, &[])
             .reason()
             .contains("no GGUF"));

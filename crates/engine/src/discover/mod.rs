@@ -10,6 +10,6 @@ mod search;
 pub use card::{CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability};
 pub use catalog::{catalog, catalog_cards, find_entry, CatalogEntry, QuantFile};
 pub use search::{
-    filter_catalog, parse_search_results, rate_limit_pause_s, search_url, validate_query, HubModel, QueryError,
+    filter_catalog, gguf_options, parse_search_results, quant_label, rate_limit_pause_s, search_url, validate_query, HubModel, QueryError,
     SearchOutcome, SearchSource, MAX_QUERY_CHARS, SEARCH_LIMIT,
 };

@@ -3,11 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::card::{
-    unsupported_architecture, CardSource, DeviceBudget, Modality, ModelCard, Runnability,
-};
+use super::card::{unsupported_architecture, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability};
 use super::catalog::catalog;
-use crate::hub::{encode_segment, normalize_endpoint, HubError};
+use crate::hub::{encode_segment, is_gguf, normalize_endpoint, HubError, RepoListing};
 use crate::model::is_supported_architecture;
 
 /// Results asked for per search.
@@ -279,6 +277,35 @@ impl SearchOutcome {
     }
 }
 
+/// Quantization names as they appear in GGUF file names, longest first where one contains another.
+const QUANT_NAMES: &[&str] = &[
+    "IQ4_NL", "IQ4_XS", "IQ3_XXS", "IQ3_M", "IQ2_XXS", "Q2_K", "Q3_K_S", "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M",
+    "Q6_K", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "BF16", "F16", "F32",
+];
+
+/// The quantization a GGUF file name announces ("GGUF" when it names none).
+pub fn quant_label(file: &str) -> String {
+    let upper = file.rsplit('/').next().unwrap_or(file).to_ascii_uppercase();
+    QUANT_NAMES.iter().find(|q| upper.contains(*q)).map_or_else(|| "GGUF".to_string(), |q| q.to_string())
+}
+
+/// A repository's loadable GGUF files, smallest first. Split models (`-00001-of-00002`) and
+/// multimodal projectors (`mmproj`) are left out: cmdai loads one self-contained file.
+pub fn gguf_options(listing: &RepoListing) -> Vec<QuantOption> {
+    let mut files: Vec<QuantOption> = listing
+        .files
+        .iter()
+        .filter(|f| is_gguf(&f.path))
+        .filter(|f| {
+            let lower = f.path.to_ascii_lowercase();
+            !lower.contains("mmproj") && !(lower.contains("-of-") && lower.contains("-0000"))
+        })
+        .map(|f| QuantOption { quant: quant_label(&f.path), file: f.path.clone(), size: f.size })
+        .collect();
+    files.sort_by_key(|f| f.size.unwrap_or(u64::MAX));
+    files
+}
+
 /// How long to leave the Hub alone after `error`: its `Retry-After` (or `RateLimit` reset) in
 /// seconds, a minute when it gave none; `None` when the error is not a rate limit.
 pub fn rate_limit_pause_s(error: &HubError) -> Option<u64> {
@@ -313,14 +340,6 @@ pub fn filter_catalog(query: &str, budget: &DeviceBudget) -> Vec<ModelCard> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn budget() -> DeviceBudget {
-        DeviceBudget {
-            label: "CPU".into(),
-            memory_bytes: 8_000_000_000,
-            weights_as_f32: false,
-        }
-    }
 
     #[test]
     fn queries_are_trimmed_and_bounded() {
@@ -359,7 +378,7 @@ mod tests {
           {"id":"acme/plain","tags":[]}
         ]"#;
         let results = parse_search_results(json).unwrap();
-        let cards: Vec<_> = results.iter().map(|r| r.card(&budget())).collect();
+        let cards: Vec<_> = results.iter().map(|r| r.card(&DeviceBudget::cpu_gb(8))).collect();
         assert_eq!(cards[0].name, "Foo-1B-GGUF");
         assert_eq!((cards[0].downloads, cards[0].likes), (Some(1234), Some(5)));
         assert_eq!(
@@ -387,11 +406,32 @@ mod tests {
     fn catalog_repositories_keep_their_details() {
         let json =
             r#"[{"id":"Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF","downloads":99,"tags":["gguf"]}]"#;
-        let card = parse_search_results(json).unwrap()[0].card(&budget());
+        let card = parse_search_results(json).unwrap()[0].card(&DeviceBudget::cpu_gb(8));
         assert_eq!(card.name, "Qwen2.5-Coder-0.5B-Instruct");
         assert_eq!(card.id, "Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF");
         assert_eq!((card.downloads, card.source), (Some(99), CardSource::Hub));
         assert!(card.runnable.is_runnable());
+    }
+
+    #[test]
+    fn lists_loadable_gguf_files_with_their_quants() {
+        use crate::hub::RepoFile;
+        let file = |path: &str, size: u64| RepoFile { path: path.into(), size: Some(size), sha256: None };
+        let listing = RepoListing {
+            commit: None,
+            files: vec![
+                file("README.md", 10),
+                file("Foo-1B-Q8_0.gguf", 1_300),
+                file("foo-1b-q4_k_m.gguf", 800),
+                file("mmproj-Foo-F16.gguf", 600),
+                file("big/Foo-1B-F16-00001-of-00002.gguf", 2_000),
+                file("Foo-1B.IQ4_NL.gguf", 700),
+            ],
+        };
+        let got: Vec<(String, String)> = gguf_options(&listing).into_iter().map(|q| (q.quant, q.file)).collect();
+        assert_eq!(got, [("IQ4_NL".into(), "Foo-1B.IQ4_NL.gguf".into()), ("Q4_K_M".into(), "foo-1b-q4_k_m.gguf".into()), ("Q8_0".into(), "Foo-1B-Q8_0.gguf".into())]);
+        assert_eq!(quant_label("model-bf16.gguf"), "BF16");
+        assert_eq!(quant_label("model.gguf"), "GGUF");
     }
 
     #[test]
@@ -410,7 +450,7 @@ mod tests {
             &HubError::RateLimited {
                 retry_after: Some("30".into()),
             },
-            &budget(),
+            &DeviceBudget::cpu_gb(8),
         );
         assert!(
             out.cards.len() >= 3 && out.cards.iter().all(|c| c.name.contains("Coder")),
@@ -427,7 +467,7 @@ mod tests {
                 host: "h".into(),
                 detail: "refused".into(),
             },
-            &budget(),
+            &DeviceBudget::cpu_gb(8),
         );
         assert_eq!(
             offline
@@ -437,6 +477,6 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["LFM2-VL-450M", "LFM2-VL-1.6B"]
         );
-        assert!(filter_catalog("no such model", &budget()).is_empty());
+        assert!(filter_catalog("no such model", &DeviceBudget::cpu_gb(8)).is_empty());
     }
 }

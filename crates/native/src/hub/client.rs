@@ -92,38 +92,30 @@ impl Client {
         Err(HubError::BadResponse { url, detail: "too many redirects".into() })
     }
 
-    /// The repository's files (`/api/models/{repo}?blobs=true`).
-    pub fn list_files(&self, repo: &RepoId) -> Result<RepoListing, HubError> {
-        let url = model_info_url(&self.endpoint, repo);
-        let auth = self.auth_for(&url);
-        let mut req = self.agent.get(&url);
+    /// A JSON answer of the Hub's API, read with `parse`; `what` words errors (the repository).
+    fn get_json<T>(&self, url: &str, what: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Result<T, HubError> {
+        let auth = self.auth_for(url);
+        let mut req = self.agent.get(url);
         if let Some(a) = &auth {
             req = req.header("Authorization", a);
         }
-        let mut resp = req.call().map_err(|e| Self::network_error(&url, e))?;
+        let mut resp = req.call().map_err(|e| Self::network_error(url, e))?;
         let status = resp.status().as_u16();
-        let ctx = RequestContext { repo: repo.as_str(), file: None, revision: DEFAULT_REVISION, url: &url, had_token: auth.is_some() };
+        let ctx = RequestContext { repo: what, file: None, revision: DEFAULT_REVISION, url, had_token: auth.is_some() };
         check_status(status, &ctx, &header_fn(&resp))?;
-        let bad = |detail: String| HubError::BadResponse { url: url.clone(), detail };
+        let bad = |detail: String| HubError::BadResponse { url: url.to_string(), detail };
         let text = resp.body_mut().with_config().limit(MAX_JSON_BYTES).read_to_string().map_err(|e| bad(e.to_string()))?;
-        parse_model_info(&text).map_err(bad)
+        parse(&text).map_err(bad)
+    }
+
+    /// The repository's files (`/api/models/{repo}?blobs=true`).
+    pub fn list_files(&self, repo: &RepoId) -> Result<RepoListing, HubError> {
+        self.get_json(&model_info_url(&self.endpoint, repo), repo.as_str(), parse_model_info)
     }
 
     /// Models matching `query` (`/api/models?search=`).
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<HubModel>, HubError> {
-        let url = search_url(&self.endpoint, query, limit);
-        let auth = self.auth_for(&url);
-        let mut req = self.agent.get(&url);
-        if let Some(a) = &auth {
-            req = req.header("Authorization", a);
-        }
-        let mut resp = req.call().map_err(|e| Self::network_error(&url, e))?;
-        let status = resp.status().as_u16();
-        let ctx = RequestContext { repo: "search", file: None, revision: DEFAULT_REVISION, url: &url, had_token: auth.is_some() };
-        check_status(status, &ctx, &header_fn(&resp))?;
-        let bad = |detail: String| HubError::BadResponse { url: url.clone(), detail };
-        let text = resp.body_mut().with_config().limit(MAX_JSON_BYTES).read_to_string().map_err(|e| bad(e.to_string()))?;
-        parse_search_results(&text).map_err(bad)
+        self.get_json(&search_url(&self.endpoint, query, limit), "search", parse_search_results)
     }
 
     /// `POST url` with a JSON body and the token (the inference router); the answer's text.

@@ -6,7 +6,7 @@ use cmdai_engine::discover::advisor::{
     AdviceSource, MAX_GOAL_CHARS, MIN_GOAL_CHARS, ROUTER_MODEL,
 };
 use cmdai_engine::discover::{
-    catalog_cards, rate_limit_pause_s, validate_query, CardSource, DeviceBudget, Modality, ModelCard, Runnability, SearchOutcome, SearchSource, MAX_QUERY_CHARS,
+    catalog_cards, rate_limit_pause_s, validate_query, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability, SearchOutcome, SearchSource, MAX_QUERY_CHARS,
 };
 use cmdai_engine::hub::HubError;
 use dioxus::prelude::*;
@@ -415,12 +415,59 @@ fn CardView(card: ModelCard) -> Element {
                 details { class: "files",
                     summary { "Files and quants" }
                     if let Some(repo) = &card.gguf_repo { p { class: "hint", "{repo}" } }
-                    table {
-                        for q in card.quants.iter() {
-                            tr { key: "{q.file}",
-                                td { "{q.quant}" }
-                                td { class: "model-name", "{q.file}" }
-                                td { "{q.size.map(format_size).unwrap_or_default()}" }
+                    FileTable { repo: card.gguf_repo.clone(), files: card.quants.clone(), downloadable: card.runnable.is_runnable() }
+                }
+            } else if card.has_gguf && !matches!(card.runnable, Runnability::NotRunnable { .. }) {
+                HubFiles { repo: card.id.clone() }
+            }
+        }
+    }
+}
+
+/// A Hub result's GGUF files, listed on demand, each with its own download: the way to bring
+/// in any Hub model. Loading it tells whether the engine runs its architecture.
+#[component]
+fn HubFiles(repo: String) -> Element {
+    let state = use_context::<AppState>();
+    let mut files = use_signal(|| None::<Result<Vec<QuantOption>, String>>);
+    let list = {
+        let repo = repo.clone();
+        move |_| {
+            let repo = repo.clone();
+            spawn(async move {
+                let s = state.settings.peek().clone();
+                let answer = hub_api::list_gguf(&s.hub_endpoint, s.token().as_deref(), &repo).await.map_err(|e| e.to_string());
+                files.set(Some(answer));
+            });
+        }
+    };
+    rsx! {
+        match files() {
+            None => rsx! { button { class: "secondary list-files", onclick: list, "Show GGUF files" } },
+            Some(Err(message)) => rsx! { p { class: "error", "{message}" } },
+            Some(Ok(list)) if list.is_empty() => rsx! { p { class: "hint", "No single-file GGUF in this repository." } },
+            Some(Ok(list)) => rsx! { FileTable { repo: Some(repo.clone()), files: list, downloadable: true } },
+        }
+    }
+}
+
+#[component]
+fn FileTable(repo: Option<String>, files: Vec<QuantOption>, downloadable: bool) -> Element {
+    let state = use_context::<AppState>();
+    rsx! {
+        table { class: "file-table",
+            for q in files {
+                tr { key: "{q.file}",
+                    td { "{q.quant}" }
+                    td { class: "model-name", "{q.file}" }
+                    td { "{q.size.map(format_size).unwrap_or_default()}" }
+                    if let (true, Some(repo)) = (downloadable, repo.clone()) {
+                        td {
+                            button {
+                                class: "link download-file",
+                                "data-file": "{q.file}",
+                                onclick: { let file = q.file.clone(); move |_| state.download(repo.clone(), file.clone()) },
+                                "Download"
                             }
                         }
                     }

@@ -118,14 +118,7 @@ mod tests {
     use super::*;
 
     fn advise(goal: &str) -> Advice {
-        keyword_advice(
-            goal,
-            &DeviceBudget {
-                label: "CPU".into(),
-                memory_bytes: 8_000_000_000,
-                weights_as_f32: false,
-            },
-        )
+        keyword_advice(goal, &DeviceBudget::cpu_gb(8))
     }
 
     fn modalities(a: &Advice) -> Vec<Modality> {

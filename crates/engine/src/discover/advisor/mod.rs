@@ -157,14 +157,6 @@ pub fn fallback_advice(goal: &str, budget: &DeviceBudget, why: Option<&str>) -> 
 mod tests {
     use super::*;
 
-    fn budget() -> DeviceBudget {
-        DeviceBudget {
-            label: "CPU".into(),
-            memory_bytes: 8_000_000_000,
-            weights_as_f32: false,
-        }
-    }
-
     #[test]
     fn goals_are_bounded() {
         assert_eq!(validate_goal(" abcd "), Err(GoalError::TooShort));
@@ -184,7 +176,7 @@ mod tests {
             {"modelId": "Qwen/Qwen2.5-Coder-0.5B-Instruct", "reason": "again"},
             {"modelId": "LiquidAI/LFM2-350M", "reason": ""},
             {"modelId": "HuggingFaceTB/SmolLM2-135M-Instruct", "reason": "third"}]}"#;
-        let recs = parse_recommendations(json, &budget()).unwrap();
+        let recs = parse_recommendations(json, &DeviceBudget::cpu_gb(8)).unwrap();
         assert_eq!(
             recs.iter().map(|r| r.model_id.as_str()).collect::<Vec<_>>(),
             ["Qwen/Qwen2.5-Coder-0.5B-Instruct", "LiquidAI/LFM2-350M"]
@@ -197,12 +189,12 @@ mod tests {
         assert_eq!(
             parse_recommendations(
                 r#"{"recommendations": [{"modelId": "nope", "reason": "x"}]}"#,
-                &budget()
+                &DeviceBudget::cpu_gb(8)
             ),
             Err(AdviceError::NoKnownModel)
         );
         assert!(matches!(
-            parse_recommendations("not json", &budget()),
+            parse_recommendations("not json", &DeviceBudget::cpu_gb(8)),
             Err(AdviceError::Malformed(_))
         ));
     }
