@@ -20,20 +20,17 @@ use crate::hub::{self, HubOptions, DEFAULT_ALIAS};
 use crate::loaded::{load, InstantClock};
 
 /// What this machine offers a model: the memory available now, with weights kept quantized on
-/// the CPU path (4 bytes a parameter when `--backend gpu` dequantizes them).
+/// the CPU path (4 bytes a parameter when `--backend gpu` dequantizes them). Where free memory
+/// is not known, no model is ruled out for its size.
 pub fn machine_budget(backend: BackendChoice) -> DeviceBudget {
-    let memory = available_memory().unwrap_or(0);
+    let memory = available_memory();
     let gpu = backend == BackendChoice::Gpu;
-    let label = match (gpu, memory) {
-        (_, 0) => "this machine (free memory unknown)".to_string(),
-        (true, m) => format!("this machine's GPU path, {} free", format_size(m)),
-        (false, m) => format!("this machine's CPU, {} free", format_size(m)),
+    let path = if gpu { "GPU path" } else { "CPU" };
+    let label = match memory {
+        Some(m) => format!("this machine's {path}, {} free", format_size(m)),
+        None => format!("this machine's {path}, free memory unknown"),
     };
-    DeviceBudget {
-        label,
-        memory_bytes: memory,
-        weights_as_f32: gpu,
-    }
+    DeviceBudget { label, memory_bytes: memory.unwrap_or(u64::MAX), weights_as_f32: gpu }
 }
 
 /// `MemAvailable` of `/proc/meminfo` (Linux); `None` elsewhere.

@@ -1,5 +1,6 @@
-//! The Discover section of the Models page: the AI Model Advisor, Hugging Face search (debounced,
-//! with recent answers kept and a catalog fallback), and the curated catalog as cards.
+//! Finding a model on the Models page: the AI Model Advisor at the top, and the Discover section
+//! with Hugging Face search (debounced, recent answers kept, a catalog fallback) and the curated
+//! catalog as cards.
 
 use cmdai_engine::discover::advisor::{
     fallback_advice, model_advice, parse_recommendations, parse_router_answer, router_request, validate_goal, Advice,
@@ -58,7 +59,6 @@ pub fn Discover() -> Element {
     rsx! {
         section { class: "panel", id: "discover",
             h2 { "Discover" }
-            AdvisorCard {}
             SearchSection {}
         }
     }
@@ -92,7 +92,7 @@ async fn advise_without_local_model(state: AppState, goal: String, budget: Devic
 }
 
 #[component]
-fn AdvisorCard() -> Element {
+pub fn AdvisorCard() -> Element {
     let state = use_context::<AppState>();
     let mut goal = use_signal(String::new);
     let mut view = use_signal(|| AdvisorView::Idle);
@@ -144,8 +144,8 @@ fn AdvisorCard() -> Element {
     };
 
     rsx! {
-        div { class: "card advisor", id: "advisor",
-            h3 { "AI Model Advisor" }
+        section { class: "panel advisor", id: "advisor",
+            h2 { "AI Model Advisor" }
             p { class: "hint", "Describe what you want to build; the advisor picks models from the catalog that fit it and this device." }
             match view() {
                 AdvisorView::Done(advice) => rsx! { AdviceView { advice, on_reset: move |_| { goal.set(String::new()); view.set(AdvisorView::Idle) } } },

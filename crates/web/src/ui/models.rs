@@ -20,6 +20,7 @@ pub fn ModelsPage() -> Element {
     let loaded = state.model.read().clone();
     rsx! {
         StatusPanel {}
+        super::discover::AdvisorCard {}
         section { class: "panel", id: "cached-models",
             h2 { "Models in this browser" }
             StorageLine {}

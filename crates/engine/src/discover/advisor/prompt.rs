@@ -28,11 +28,9 @@ pub fn advisor_messages(goal: &str, budget: &DeviceBudget) -> Vec<Message> {
         "You help people choose a local AI model. Pick the 1 or 2 catalog models that best fit the user's goal: \
          match the modality (text, vision or audio) first, prefer models that run on this device, and smaller models for phones.\n",
     );
-    system.push_str(&format!(
-        "Device: {}, about {} for the model.\n",
-        budget.label,
-        format_size(budget.memory_bytes)
-    ));
+    // An unknown amount of memory (u64::MAX) is left out rather than printed.
+    let memory = Some(budget.memory_bytes).filter(|&m| m != u64::MAX).map(|m| format!(", about {} for the model", format_size(m)));
+    system.push_str(&format!("Device: {}{}.\n", budget.label, memory.unwrap_or_default()));
     system.push_str("Catalog (id | modality | parameters | runs here | summary):\n");
     for e in catalog() {
         let runs = if e.card(budget).runnable.is_runnable() {
