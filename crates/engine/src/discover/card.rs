@@ -147,10 +147,7 @@ impl DeviceBudget {
     ) -> Runnability {
         if modality != Modality::Text {
             return Runnability::NotRunnable {
-                reason: format!(
-                    "{} input is not supported by cmdai's engine yet; it runs text models",
-                    modality.label()
-                ),
+                reason: unsupported_modality(modality),
             };
         }
         if !is_supported_architecture(architecture) {
@@ -192,6 +189,19 @@ impl DeviceBudget {
     pub(crate) fn cpu_gb(gb: u64) -> Self {
         DeviceBudget { label: "CPU".into(), memory_bytes: gb * 1_000_000_000, weights_as_f32: false }
     }
+}
+
+/// A parameter count as model names write it: "135M", "1.5B".
+pub fn params_label(params: u64) -> String {
+    if params >= 1_000_000_000 {
+        format!("{:.1}B", params as f64 / 1e9)
+    } else {
+        format!("{}M", params / 1_000_000)
+    }
+}
+
+pub(crate) fn unsupported_modality(modality: Modality) -> String {
+    format!("{} input is not supported by cmdai's engine yet; it runs text models", modality.label())
 }
 
 pub(crate) fn unsupported_architecture(architecture: &str) -> String {

@@ -7,7 +7,7 @@ mod card;
 mod catalog;
 mod search;
 
-pub use card::{CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability};
+pub use card::{params_label, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability};
 pub use catalog::{catalog, catalog_cards, find_entry, CatalogEntry, QuantFile};
 pub use search::{
     filter_catalog, gguf_options, parse_search_results, quant_label, rate_limit_pause_s, search_url, validate_query, HubModel, QueryError,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::card::{unsupported_architecture, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability};
+use super::card::{unsupported_architecture, unsupported_modality, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability};
 use super::catalog::catalog;
 use crate::hub::{encode_segment, is_gguf, normalize_endpoint, HubError, RepoListing};
 use crate::model::is_supported_architecture;
@@ -193,10 +193,7 @@ impl HubModel {
         let modality = self.modality();
         if modality != Modality::Text {
             return Runnability::NotRunnable {
-                reason: format!(
-                    "{} input is not supported by cmdai's engine yet; it runs text models",
-                    modality.label()
-                ),
+                reason: unsupported_modality(modality),
             };
         }
         if !self.has_gguf() {

@@ -7,7 +7,7 @@ use cmdai_engine::discover::advisor::{
     AdviceSource, MAX_GOAL_CHARS, MIN_GOAL_CHARS, ROUTER_MODEL,
 };
 use cmdai_engine::discover::{
-    catalog_cards, rate_limit_pause_s, validate_query, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability, SearchOutcome, SearchSource, MAX_QUERY_CHARS,
+    catalog_cards, params_label, rate_limit_pause_s, validate_query, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability, SearchOutcome, SearchSource, MAX_QUERY_CHARS,
 };
 use cmdai_engine::hub::HubError;
 use dioxus::prelude::*;
@@ -363,20 +363,12 @@ fn modality_icon(modality: Modality) -> Element {
     }
 }
 
-fn params_label(params: u64) -> String {
-    if params >= 1_000_000_000 {
-        format!("{:.1}B params", params as f64 / 1e9)
-    } else {
-        format!("{}M params", params / 1_000_000)
-    }
-}
-
 #[component]
 fn CardView(card: ModelCard) -> Element {
     let state = use_context::<AppState>();
     let endpoint = state.settings.read().hub_endpoint.clone();
     let mut facts = vec![card.modality.label().to_string()];
-    facts.extend(card.params.map(params_label));
+    facts.extend(card.params.map(|p| format!("{} params", params_label(p))));
     facts.extend(card.context_length.map(|c| format!("{}k context", c / 1024)));
     facts.extend(card.size().map(format_size));
     facts.extend(card.license.clone());

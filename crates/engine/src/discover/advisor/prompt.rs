@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::AdviceError;
 use crate::chat::Message;
-use crate::discover::card::DeviceBudget;
+use crate::discover::card::{params_label, DeviceBudget};
 use crate::discover::catalog::catalog;
 use crate::hub::format_size;
 
@@ -13,14 +13,6 @@ use crate::hub::format_size;
 pub const DEFAULT_ROUTER: &str = "https://router.huggingface.co/v1";
 /// A small instruct model the router serves.
 pub const ROUTER_MODEL: &str = "meta-llama/Llama-3.1-8B-Instruct";
-
-fn params_label(params: u64) -> String {
-    if params >= 1_000_000_000 {
-        format!("{:.1}B", params as f64 / 1e9)
-    } else {
-        format!("{}M", params / 1_000_000)
-    }
-}
 
 /// The system message lists every catalog model with what matters for the choice.
 pub fn advisor_messages(goal: &str, budget: &DeviceBudget) -> Vec<Message> {
