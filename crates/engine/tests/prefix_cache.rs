@@ -33,7 +33,9 @@ fn a_saved_prefix_continues_like_the_whole_prompt() {
         let resumed =
             block_on(generate_from(&model, &tokenizer, &prompt, start, &greedy(12), &common::NoClock, |_| ControlFlow::Continue(()))).unwrap();
         assert_eq!(resumed.ids, whole.ids);
+        assert_eq!((resumed.timings.prompt_tokens, resumed.timings.cached_tokens), (prompt.len(), split));
     }
+    assert_eq!(whole.timings.cached_tokens, 0);
 
     let start = Start { cache: model.load_cache(&bytes).unwrap(), constraint: None };
     let err = block_on(generate_from(&model, &tokenizer, &prompt[..split], start, &greedy(4), &common::NoClock, |_| ControlFlow::Continue(())));

@@ -87,6 +87,9 @@ pub struct CommandCard {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Speed {
     pub prompt_tokens: usize,
+    /// Prompt tokens restored from the prefix cache rather than computed.
+    #[serde(default)]
+    pub cached_tokens: usize,
     pub generated_tokens: usize,
     pub prefill_tokens_per_s: f64,
     pub decode_tokens_per_s: f64,

@@ -168,7 +168,7 @@ async fn worker_messages_cross_a_message_channel_intact() {
                 reason: "deletes the root".into(),
                 alternative: None,
             },
-            speed: Speed { prompt_tokens: 3, generated_tokens: 2, prefill_tokens_per_s: 1.5, decode_tokens_per_s: 0.5, total_ms: 10.0 },
+            speed: Speed { prompt_tokens: 3, cached_tokens: 1, generated_tokens: 2, prefill_tokens_per_s: 1.5, decode_tokens_per_s: 0.5, total_ms: 10.0 },
         },
         FromWorker::Failed { job: 9, message: "no model".into() },
     ];

@@ -49,6 +49,8 @@ pub enum StopReason {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Timings {
     pub prompt_tokens: usize,
+    /// Prompt tokens taken from a reused cache, not computed.
+    pub cached_tokens: usize,
     pub generated_tokens: usize,
     /// Prompt processing, up to the first sampled token.
     pub prefill_ms: f64,
@@ -56,8 +58,9 @@ pub struct Timings {
 }
 
 impl Timings {
+    /// Prefill speed over the prompt tokens actually computed.
     pub fn prefill_tokens_per_s(&self) -> f64 {
-        per_second(self.prompt_tokens, self.prefill_ms)
+        per_second(self.prompt_tokens - self.cached_tokens, self.prefill_ms)
     }
     /// Decode speed over the tokens after the first.
     pub fn decode_tokens_per_s(&self) -> f64 {
@@ -173,7 +176,7 @@ pub async fn generate_from(
     let mut history = prompt_ids.to_vec();
     let mut ids = Vec::new();
     let mut stops = StopStrings::new(&options.stop_strings);
-    let mut timings = Timings { prompt_tokens: prompt_ids.len(), ..Default::default() };
+    let mut timings = Timings { prompt_tokens: prompt_ids.len(), cached_tokens: cache.len(), ..Default::default() };
     let eos = tokenizer.eos_ids();
     // The stream, not `decode`: llama.cpp-style space clean-up would turn `find . -name` into
     // `find. -name` for some tokenizers, and re-decoding everything each step is quadratic.

@@ -93,6 +93,7 @@ pub fn json(judged: &[Judged], shell: ShellKind, model: &str, load_ms: f64, sugg
         "load_ms": load_ms,
         "suggest_ms": suggest_ms,
         "prompt_tokens": t.prompt_tokens,
+        "cached_tokens": t.cached_tokens,
         "generated_tokens": t.generated_tokens,
         "prefill_ms": t.prefill_ms,
         "decode_ms": t.decode_ms,

@@ -6,7 +6,7 @@ use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::state::{AppState, JobKind, Outcome};
-use crate::protocol::{CommandCard, ToWorker};
+use crate::protocol::{CommandCard, Speed, ToWorker};
 use crate::store::ModelStore;
 
 const HISTORY_KEY: &str = "history";
@@ -151,9 +151,7 @@ pub fn CommandPage() -> Element {
                             button { class: "secondary", id: "explain-more", onclick: move |_| submit(true, None), "Explain more" }
                             button { class: "secondary", id: "regenerate", onclick: move |_| submit(false, Some(job.id)), "Regenerate" }
                         }
-                        p { class: "speed", id: "speed",
-                            "{speed.prompt_tokens} prompt tokens at {speed.prefill_tokens_per_s:.1} tok/s · {speed.generated_tokens} generated at {speed.decode_tokens_per_s:.1} tok/s · {speed.total_ms:.0} ms"
-                        }
+                        p { class: "speed", id: "speed", "{speed_line(&speed)}" }
                     },
                     Some(Outcome::Failed(message)) => rsx! { div { class: "card error", id: "command-error", "{message}" } },
                     Some(Outcome::Stopped) => rsx! { div { class: "card", id: "stopped", "Stopped." } },
@@ -226,4 +224,15 @@ fn CommandCardView(card: CommandCard, confirmed: Signal<bool>) -> Element {
             }
         }
     }
+}
+
+/// "444 prompt tokens (424 cached, 20 at 5.6 tok/s) · 25 generated at 0.1 tok/s · 348919 ms".
+fn speed_line(speed: &Speed) -> String {
+    let computed = speed.prompt_tokens - speed.cached_tokens.min(speed.prompt_tokens);
+    let prompt = if speed.cached_tokens > 0 {
+        format!("{} prompt tokens ({} cached, {computed} at {:.1} tok/s)", speed.prompt_tokens, speed.cached_tokens, speed.prefill_tokens_per_s)
+    } else {
+        format!("{} prompt tokens at {:.1} tok/s", speed.prompt_tokens, speed.prefill_tokens_per_s)
+    };
+    format!("{prompt} · {} generated at {:.1} tok/s · {:.0} ms", speed.generated_tokens, speed.decode_tokens_per_s, speed.total_ms)
 }

@@ -131,7 +131,8 @@ pub fn AdvisorCard() -> Element {
         asked.set(Some((g.clone(), budget.clone())));
         view.set(AdvisorView::Pending);
         let busy = state.job.peek().as_ref().is_some_and(|j| j.running());
-        match state.model.peek().ready_id().map(String::from) {
+        let ready = state.model.peek().ready_id().map(String::from);
+        match ready {
             Some(model) if !busy => {
                 let id = state.run(JobKind::Advice, |job| ToWorker::Advise { job, goal: g, budget, model });
                 local_job.set(Some(id));

@@ -196,8 +196,10 @@ fn Settings() -> Element {
                         let mut s = state.settings.peek().clone();
                         s.backend = serde_json::from_value(serde_json::Value::String(e.value())).unwrap_or_default();
                         state.save_settings(s);
-                        // The model in use moves to the chosen backend right away.
-                        if let Some(id) = state.model.peek().ready_id().map(String::from) {
+                        // The model in use moves to the chosen backend right away. The id is
+                        // copied out first: loading writes the status this would still be reading.
+                        let in_use = state.model.peek().ready_id().map(String::from);
+                        if let Some(id) = in_use {
                             state.load_model(id);
                         }
                     },

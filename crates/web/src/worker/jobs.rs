@@ -74,6 +74,7 @@ fn speed(generation: &Generation, started: f64) -> Speed {
     let t = &generation.timings;
     Speed {
         prompt_tokens: t.prompt_tokens,
+        cached_tokens: t.cached_tokens,
         generated_tokens: t.generated_tokens,
         prefill_tokens_per_s: t.prefill_tokens_per_s(),
         decode_tokens_per_s: t.decode_tokens_per_s(),
