@@ -7,6 +7,7 @@
 use burn::tensor::activation::{silu, softmax};
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::few_rows::batched_matmul;
 use super::matrix::Matrix;
 
 pub struct RmsNorm {
@@ -128,6 +129,7 @@ impl Attention {
         cache: &mut LayerCache,
     ) -> Tensor<2> {
         let [seq, _] = x.dims();
+        let on_gpu = x.device() != Device::flex();
         let (h, kvh, hd) = (self.n_heads, self.n_kv_heads, self.head_dim);
         let heads = |t: Tensor<2>, n: usize| t.reshape([seq, n, hd]).swap_dims(0, 1);
 
@@ -140,7 +142,7 @@ impl Attention {
         // KV head are stacked along the sequence axis, `[kv_heads, group * seq, head_dim]`.
         let group = h / kvh;
         let q = q.reshape([kvh, group * seq, hd]);
-        let scores = q.matmul(k.swap_dims(1, 2)) * (1.0 / (hd as f64).sqrt());
+        let scores = batched_matmul(q, k.swap_dims(1, 2), on_gpu) * (1.0 / (hd as f64).sqrt());
         let scores = match mask {
             Some(mask) => {
                 let mask = mask.clone().repeat_dim(0, group).unsqueeze::<3>();
@@ -148,7 +150,7 @@ impl Attention {
             }
             None => scores,
         };
-        let out = softmax(scores, 2).matmul(v); // [kv_heads, group * seq, head_dim]
+        let out = batched_matmul(softmax(scores, 2), v, on_gpu); // [kv_heads, group * seq, head_dim]
         let out = out.reshape([h, seq, hd]).swap_dims(0, 1).reshape([seq, h * hd]);
         self.o.forward(out)
     }

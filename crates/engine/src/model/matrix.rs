@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use super::few_rows::vec_mat_transposed;
 use crate::quant::QuantMatrix;
 
 #[derive(Clone)]
@@ -64,10 +65,13 @@ const MAX_SHARD_BYTES: usize = 128 << 20;
 pub struct RowSharded {
     shards: Vec<Tensor<2>>,
     rows_per_shard: usize,
+    /// On a GPU, one-row products (every decoding step) use the matrix-vector kernel.
+    on_gpu: bool,
 }
 
 impl RowSharded {
     pub fn new(data: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Self {
+        let on_gpu = *device != Device::flex();
         let rows_per_shard = (MAX_SHARD_BYTES / (cols * 4)).clamp(1, rows.max(1));
         let shards = if rows <= rows_per_shard {
             vec![Tensor::from_data(TensorData::new(data, [rows, cols]), device)]
@@ -76,7 +80,7 @@ impl RowSharded {
                 .map(|chunk| Tensor::from_data(TensorData::new(chunk.to_vec(), [chunk.len() / cols, cols]), device))
                 .collect()
         };
-        Self { shards, rows_per_shard }
+        Self { shards, rows_per_shard, on_gpu }
     }
 
     /// The rows `ids`, in order: `[ids.len(), cols]`.
@@ -111,10 +115,15 @@ impl RowSharded {
 
     /// `x Mᵀ`: `[n, rows]` from `x: [n, cols]`.
     pub fn matmul_transposed(&self, x: Tensor<2>) -> Tensor<2> {
+        let one_row_on_gpu = self.on_gpu && x.dims()[0] == 1;
+        let product = |x: Tensor<2>, shard: &Tensor<2>| match one_row_on_gpu {
+            true => vec_mat_transposed(x, shard),
+            false => x.matmul(shard.clone().transpose()),
+        };
         if let [shard] = self.shards.as_slice() {
-            return x.matmul(shard.clone().transpose());
+            return product(x, shard);
         }
-        let parts: Vec<Tensor<2>> = self.shards.iter().map(|shard| x.clone().matmul(shard.clone().transpose())).collect();
+        let parts: Vec<Tensor<2>> = self.shards.iter().map(|shard| product(x.clone(), shard)).collect();
         Tensor::cat(parts, 1)
     }
 }

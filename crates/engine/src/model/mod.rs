@@ -2,7 +2,8 @@
 //!
 //! `llama.rs` and `qwen2.rs` describe what is particular to each architecture, `layers.rs`
 //! holds the shared layers, `matrix.rs` the weight matrices (dense on a GPU, quantized on the
-//! CPU), `transformer.rs` the stack, `loader.rs` turns checkpoint tensors (GGUF or safetensors)
+//! CPU), `few_rows.rs` the GPU kernels for
+//! the few-row products of decoding, `transformer.rs` the stack, `loader.rs` turns checkpoint tensors (GGUF or safetensors)
 //! into it, `snapshot.rs` saves and restores KV caches.
 
 mod config;
@@ -13,6 +14,7 @@ mod matrix;
 pub mod qwen2;
 pub mod safetensors;
 mod snapshot;
+mod few_rows;
 mod transformer;
 
 pub use config::{is_supported_architecture, ArchSpec, ModelConfig};
