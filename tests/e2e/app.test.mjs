@@ -14,6 +14,8 @@ import { ARTIFACTS, DIST, MODELS, SMOL } from "./support/fixtures.mjs";
 
 const MODEL_ID = `${SMOL.repo}/${SMOL.name}`;
 const RISKS = ["safe", "moderate", "high", "critical"];
+// The settings value of a backend, and how the status panel names it.
+const BACKEND_NAMES = { cpu: "cpu", gpu: "webgpu" };
 
 describe("cmdai in the browser", () => {
   let site, hub, browser, page;
@@ -30,12 +32,23 @@ describe("cmdai in the browser", () => {
     const inUse = (await page.locator("#model-status.ready").count()) > 0;
     await page.selectOption("#backend-pref", backend);
     if (!inUse) await page.click(`li.model[data-id="${MODEL_ID}"] button.load`);
-    const shown = backend === "gpu" ? "webgpu" : "cpu";
+    const shown = BACKEND_NAMES[backend];
     await page.waitForFunction((b) => document.querySelector("#model-status.ready")?.textContent.endsWith(b), shown, { timeout: 300_000 }).catch(async (e) => {
       await shot(`load-${backend}-failed`);
       throw new Error(`${e.message}\n${await page.locator("#status-panel").innerText()}`);
     });
     await loaded(`load-${backend}`);
+  };
+
+  // A safe request on `backend`, as the status panel names it: a command with a known risk.
+  const commandOn = async (backend, request) => {
+    await openSettingsAndLoad(backend);
+    const shown = BACKEND_NAMES[backend];
+    assert.equal(await page.locator("#backend").innerText(), shown);
+    const { command, risk } = await ask(request, `command-${shown}`);
+    assert.ok(command.length > 0);
+    assert.ok(RISKS.includes(risk), risk);
+    await shot(`command-${shown}`);
   };
 
   // Speed, as a user sees it: printed at the end and saved with the screenshots.
@@ -123,13 +136,8 @@ describe("cmdai in the browser", () => {
   });
 
   test("generates a command on the CPU fallback", async () => {
-    await openSettingsAndLoad("cpu");
-    assert.equal(await page.locator("#backend").innerText(), "cpu");
-    const { command, risk } = await ask("list all files in the current directory", "command-cpu");
-    assert.ok(command.length > 0);
-    assert.ok(RISKS.includes(risk), risk);
+    await commandOn("cpu", "list all files in the current directory");
     assert.ok(await page.locator("#copy").isVisible());
-    await shot("command-cpu");
     await page.setViewportSize({ width: 390, height: 844 });
     await shot("command-phone");
     await page.setViewportSize({ width: 1200, height: 900 });
@@ -163,12 +171,7 @@ describe("cmdai in the browser", () => {
   });
 
   test("generates a command on the WebGPU path", async () => {
-    await openSettingsAndLoad("gpu");
-    assert.equal(await page.locator("#backend").innerText(), "webgpu");
-    const { command, risk } = await ask("show the current date", "command-webgpu");
-    assert.ok(command.length > 0);
-    assert.ok(RISKS.includes(risk), risk);
-    await shot("command-webgpu");
+    await commandOn("gpu", "show the current date");
   });
 
   test("after a reload with the network cut, the app still opens and generates", async () => {

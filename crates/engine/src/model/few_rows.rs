@@ -9,7 +9,7 @@
 
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Backend};
-use burn::tensor::{DType, Shape, Tensor};
+use burn::tensor::{DType, Device, Shape, Tensor};
 use burn_cubecl::ops::numeric::empty_device_dtype;
 use burn_cubecl::CubeBackend;
 use cubecl::prelude::{CubeCount, CubeDim};
@@ -128,6 +128,11 @@ mod kernel {
     }
 }
 
+/// Whether tensors on `device` can use these kernels: every device but the flex CPU backend.
+pub fn on_gpu(device: &Device) -> bool {
+    *device != Device::flex()
+}
+
 /// `x Wᵀ` for `x: [1, cols]` and `w: [rows, cols]`, both f32 on a GPU device.
 pub fn vec_mat_transposed(x: Tensor<2>, w: &Tensor<2>) -> Tensor<2> {
     Tensor::from_dispatch(burn::backend::Dispatch::vec_mat_transposed(x.into_dispatch(), w.clone().into_dispatch()))
@@ -135,8 +140,8 @@ pub fn vec_mat_transposed(x: Tensor<2>, w: &Tensor<2>) -> Tensor<2> {
 
 /// `a × b` for `a: [batch, m, k]` and `b: [batch, k, n]` (f32): the few-rows kernel on a GPU
 /// when `m` is at most [`MAX_FEW_ROWS`], Burn's matmul otherwise.
-pub fn batched_matmul(a: Tensor<3>, b: Tensor<3>, on_gpu: bool) -> Tensor<3> {
-    if !on_gpu || a.dims()[1] > MAX_FEW_ROWS {
+pub fn batched_matmul(a: Tensor<3>, b: Tensor<3>) -> Tensor<3> {
+    if a.dims()[1] > MAX_FEW_ROWS || !on_gpu(&a.device()) {
         return a.matmul(b);
     }
     Tensor::from_dispatch(burn::backend::Dispatch::few_rows_matmul(a.into_dispatch(), b.into_dispatch()))

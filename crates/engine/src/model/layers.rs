@@ -129,7 +129,6 @@ impl Attention {
         cache: &mut LayerCache,
     ) -> Tensor<2> {
         let [seq, _] = x.dims();
-        let on_gpu = x.device() != Device::flex();
         let (h, kvh, hd) = (self.n_heads, self.n_kv_heads, self.head_dim);
         let heads = |t: Tensor<2>, n: usize| t.reshape([seq, n, hd]).swap_dims(0, 1);
 
@@ -142,7 +141,7 @@ impl Attention {
         // KV head are stacked along the sequence axis, `[kv_heads, group * seq, head_dim]`.
         let group = h / kvh;
         let q = q.reshape([kvh, group * seq, hd]);
-        let scores = batched_matmul(q, k.swap_dims(1, 2), on_gpu) * (1.0 / (hd as f64).sqrt());
+        let scores = batched_matmul(q, k.swap_dims(1, 2)) * (1.0 / (hd as f64).sqrt());
         let scores = match mask {
             Some(mask) => {
                 let mask = mask.clone().repeat_dim(0, group).unsqueeze::<3>();
@@ -150,7 +149,7 @@ impl Attention {
             }
             None => scores,
         };
-        let out = batched_matmul(softmax(scores, 2), v, on_gpu); // [kv_heads, group * seq, head_dim]
+        let out = batched_matmul(softmax(scores, 2), v); // [kv_heads, group * seq, head_dim]
         let out = out.reshape([h, seq, hd]).swap_dims(0, 1).reshape([seq, h * hd]);
         self.o.forward(out)
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use super::few_rows::vec_mat_transposed;
+use super::few_rows::{on_gpu, vec_mat_transposed};
 use crate::quant::QuantMatrix;
 
 #[derive(Clone)]
@@ -71,7 +71,6 @@ pub struct RowSharded {
 
 impl RowSharded {
     pub fn new(data: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Self {
-        let on_gpu = *device != Device::flex();
         let rows_per_shard = (MAX_SHARD_BYTES / (cols * 4)).clamp(1, rows.max(1));
         let shards = if rows <= rows_per_shard {
             vec![Tensor::from_data(TensorData::new(data, [rows, cols]), device)]
@@ -80,7 +79,7 @@ impl RowSharded {
                 .map(|chunk| Tensor::from_data(TensorData::new(chunk.to_vec(), [chunk.len() / cols, cols]), device))
                 .collect()
         };
-        Self { shards, rows_per_shard, on_gpu }
+        Self { shards, rows_per_shard, on_gpu: on_gpu(device) }
     }
 
     /// The rows `ids`, in order: `[ids.len(), cols]`.
