@@ -4,14 +4,10 @@
 
 pub mod backend;
 pub mod chat;
-pub mod discover;
 pub mod fingerprint;
 pub mod generate;
 pub mod gguf;
-pub mod hub;
 pub mod model;
 pub mod quant;
-pub mod safety;
 pub mod source;
-pub mod suggest;
 pub mod tokenizer;

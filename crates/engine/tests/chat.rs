@@ -1,8 +1,7 @@
 //! Chat templates: the models' own templates render the golden prompts exactly, those prompts encode
 //! to llama.cpp's ids, and template features and failures behave.
 
-mod common;
-
+use cmdai_test_support::models;
 use std::sync::OnceLock;
 
 use cmdai_engine::chat::{ChatError, ChatTemplate, Message};
@@ -13,17 +12,17 @@ fn tokenizer(file: &str) -> &'static Tokenizer {
     static SMOLLM2: OnceLock<Tokenizer> = OnceLock::new();
     static QWEN: OnceLock<Tokenizer> = OnceLock::new();
     let cell = match file {
-        common::SMOLLM2 => &SMOLLM2,
-        common::QWEN05 => &QWEN,
+        models::SMOLLM2 => &SMOLLM2,
+        models::QWEN05 => &QWEN,
         other => panic!("no tokenizer cell for {other}"),
     };
-    cell.get_or_init(|| Tokenizer::from_gguf(&common::model_metadata(file)).expect("tokenizer from GGUF"))
+    cell.get_or_init(|| Tokenizer::from_gguf(&models::model_metadata(file)).expect("tokenizer from GGUF"))
 }
 
 fn check_golden_prompts(file: &str, golden: &str) {
     let tok = tokenizer(file);
     let template = ChatTemplate::for_tokenizer(tok).expect("the model's template compiles");
-    let g = common::golden(golden);
+    let g = models::golden(golden);
     let entries = g["greedy"].as_array().expect("greedy entries");
     assert!(!entries.is_empty());
     for entry in entries {
@@ -40,17 +39,17 @@ fn check_golden_prompts(file: &str, golden: &str) {
 
 #[test]
 fn smollm2_template_renders_golden_prompts() {
-    check_golden_prompts(common::SMOLLM2, "smollm2-135m.json");
+    check_golden_prompts(models::SMOLLM2, "smollm2-135m.json");
 }
 
 #[test]
 fn qwen_template_renders_golden_prompts() {
-    check_golden_prompts(common::QWEN05, "qwen2.5-coder-0.5b.json");
+    check_golden_prompts(models::QWEN05, "qwen2.5-coder-0.5b.json");
 }
 
 #[test]
 fn qwen_template_adds_default_system_prompt_and_no_generation_prompt() {
-    let template = ChatTemplate::for_tokenizer(tokenizer(common::QWEN05)).unwrap();
+    let template = ChatTemplate::for_tokenizer(tokenizer(models::QWEN05)).unwrap();
     let out = template.render(&[Message::user("hi"), Message::assistant("hello")], false).unwrap();
     assert_eq!(
         out,
@@ -61,7 +60,7 @@ fn qwen_template_adds_default_system_prompt_and_no_generation_prompt() {
 
 #[test]
 fn qwen_template_renders_tools_like_python_json() {
-    let template = ChatTemplate::for_tokenizer(tokenizer(common::QWEN05)).unwrap();
+    let template = ChatTemplate::for_tokenizer(tokenizer(models::QWEN05)).unwrap();
     let tools =
         serde_json::json!([{"type": "function", "function": {"name": "ls", "description": "List <files> & dirs"}}]);
     let out = template.render_with_tools(&[Message::user("list")], Some(&tools), true).unwrap();

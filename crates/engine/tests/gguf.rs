@@ -1,83 +1,13 @@
 //! The GGUF reader: well-formed files in both versions, every value type, and a catalogue of
 //! corruptions that must each give an error (never a panic or a huge allocation).
 
-mod common;
-
+use cmdai_test_support::gguf_writer::{f32_bytes, gguf_string, GgufWriter};
+use cmdai_test_support::models;
 use cmdai_engine::gguf::{GgufError, GgufFile, Value};
 use cmdai_engine::quant::GgmlType;
 use futures::executor::block_on;
 
-/// Writes GGUF files for tests.
-struct Writer {
-    version: u32,
-    kv: Vec<(String, Vec<u8>)>,
-    tensors: Vec<(String, Vec<u64>, u32, Vec<u8>)>,
-    alignment: u64,
-}
-
-fn string(s: &str) -> Vec<u8> {
-    let mut out = (s.len() as u64).to_le_bytes().to_vec();
-    out.extend_from_slice(s.as_bytes());
-    out
-}
-
-impl Writer {
-    fn new(version: u32) -> Self {
-        Self { version, kv: vec![], tensors: vec![], alignment: 32 }
-    }
-
-    /// `typed` is the value type id followed by the encoded value.
-    fn kv(mut self, key: &str, ty: u32, value: &[u8]) -> Self {
-        let mut typed = ty.to_le_bytes().to_vec();
-        typed.extend_from_slice(value);
-        self.kv.push((key.into(), typed));
-        self
-    }
-
-    fn tensor(mut self, name: &str, dims: &[u64], ty: u32, data: Vec<u8>) -> Self {
-        self.tensors.push((name.into(), dims.to_vec(), ty, data));
-        self
-    }
-
-    fn bytes(&self) -> Vec<u8> {
-        let mut out = b"GGUF".to_vec();
-        out.extend(self.version.to_le_bytes());
-        out.extend((self.tensors.len() as u64).to_le_bytes());
-        out.extend((self.kv.len() as u64).to_le_bytes());
-        for (k, v) in &self.kv {
-            out.extend(string(k));
-            out.extend(v);
-        }
-        let mut offset = 0u64;
-        let mut offsets = vec![];
-        for (name, dims, ty, data) in &self.tensors {
-            out.extend(string(name));
-            out.extend((dims.len() as u32).to_le_bytes());
-            for d in dims {
-                out.extend(d.to_le_bytes());
-            }
-            out.extend(ty.to_le_bytes());
-            out.extend(offset.to_le_bytes());
-            offsets.push(offset);
-            offset = (offset + data.len() as u64).div_ceil(self.alignment) * self.alignment;
-        }
-        while out.len() as u64 % self.alignment != 0 {
-            out.push(0);
-        }
-        let data_start = out.len();
-        for ((_, _, _, data), off) in self.tensors.iter().zip(offsets) {
-            out.resize(data_start + off as usize, 0);
-            out.extend(data);
-        }
-        out
-    }
-}
-
-fn f32s(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
-}
-
-fn sample() -> Writer {
+fn sample() -> GgufWriter {
     let mut nested = 9u32.to_le_bytes().to_vec(); // array of arrays
     nested.extend(2u64.to_le_bytes());
     for row in [[1u8, 2], [3, 4]] {
@@ -87,10 +17,10 @@ fn sample() -> Writer {
     }
     let mut strings = 8u32.to_le_bytes().to_vec();
     strings.extend(2u64.to_le_bytes());
-    strings.extend(string("a"));
-    strings.extend(string("é✓"));
-    Writer::new(3)
-        .kv("general.architecture", 8, &string("llama"))
+    strings.extend(gguf_string("a"));
+    strings.extend(gguf_string("é✓"));
+    GgufWriter::new(3)
+        .kv("general.architecture", 8, &gguf_string("llama"))
         .kv("u8", 0, &[200])
         .kv("i8", 1, &[0xff])
         .kv("u16", 2, &60000u16.to_le_bytes())
@@ -104,8 +34,8 @@ fn sample() -> Writer {
         .kv("f64", 12, &0.25f64.to_le_bytes())
         .kv("nested", 9, &nested)
         .kv("strings", 9, &strings)
-        .tensor("a", &[4, 2], 0, f32s(&[1., 2., 3., 4., 5., 6., 7., 8.]))
-        .tensor("b", &[3], 0, f32s(&[-1., 0., 1.]))
+        .tensor("a", &[4, 2], 0, f32_bytes(&[1., 2., 3., 4., 5., 6., 7., 8.]))
+        .tensor("b", &[3], 0, f32_bytes(&[-1., 0., 1.]))
 }
 
 fn parse(bytes: &[u8]) -> Result<GgufFile, GgufError> {
@@ -184,26 +114,26 @@ fn rejects_corrupt_headers() {
     bad[8..16].copy_from_slice(&1_000_000_000u64.to_le_bytes());
     assert!(matches!(parse(&bad), Err(GgufError::Corrupt(_))));
 
-    let unknown_type = Writer::new(3).tensor("x", &[4], 9999, vec![0; 16]).bytes();
+    let unknown_type = GgufWriter::new(3).tensor("x", &[4], 9999, vec![0; 16]).bytes();
     assert!(matches!(parse(&unknown_type), Err(GgufError::UnknownTensorType { id: 9999, .. })));
 
-    let duplicate = Writer::new(3).tensor("x", &[4], 0, vec![0; 16]).tensor("x", &[4], 0, vec![0; 16]).bytes();
+    let duplicate = GgufWriter::new(3).tensor("x", &[4], 0, vec![0; 16]).tensor("x", &[4], 0, vec![0; 16]).bytes();
     assert!(matches!(parse(&duplicate), Err(GgufError::DuplicateTensor(_))));
 
-    let duplicate_key = Writer::new(3).kv("k", 4, &[0; 4]).kv("k", 4, &[0; 4]).bytes();
+    let duplicate_key = GgufWriter::new(3).kv("k", 4, &[0; 4]).kv("k", 4, &[0; 4]).bytes();
     assert!(matches!(parse(&duplicate_key), Err(GgufError::DuplicateKey(_))));
 
-    let overflow = Writer::new(3).tensor("x", &[u64::MAX, 4], 0, vec![]).bytes();
+    let overflow = GgufWriter::new(3).tensor("x", &[u64::MAX, 4], 0, vec![]).bytes();
     assert!(matches!(parse(&overflow), Err(GgufError::Corrupt(_))));
 
-    let too_many_dims = Writer::new(3).tensor("x", &[1, 1, 1, 1, 1], 0, vec![0; 4]).bytes();
+    let too_many_dims = GgufWriter::new(3).tensor("x", &[1, 1, 1, 1, 1], 0, vec![0; 4]).bytes();
     assert!(matches!(parse(&too_many_dims), Err(GgufError::Corrupt(_))));
 
     // A Q4_0 row must be a whole number of 32-element blocks.
-    let partial_block = Writer::new(3).tensor("x", &[16], 2, vec![0; 18]).bytes();
+    let partial_block = GgufWriter::new(3).tensor("x", &[16], 2, vec![0; 18]).bytes();
     assert!(matches!(parse(&partial_block), Err(GgufError::Corrupt(_))));
 
-    let past_end = Writer::new(3).tensor("x", &[1024], 0, vec![0; 16]).bytes();
+    let past_end = GgufWriter::new(3).tensor("x", &[1024], 0, vec![0; 16]).bytes();
     assert!(matches!(parse(&past_end), Err(GgufError::Truncated(_))));
 
     let mut huge_string = b"GGUF".to_vec();
@@ -215,13 +145,13 @@ fn rejects_corrupt_headers() {
 
     let mut huge_array = 0u32.to_le_bytes().to_vec();
     huge_array.extend(u64::MAX.to_le_bytes());
-    let bad = Writer::new(3).kv("arr", 9, &huge_array).bytes();
+    let bad = GgufWriter::new(3).kv("arr", 9, &huge_array).bytes();
     assert!(matches!(parse(&bad), Err(GgufError::Truncated(_))));
 
-    let bad_bool = Writer::new(3).kv("b", 7, &[2]).bytes();
+    let bad_bool = GgufWriter::new(3).kv("b", 7, &[2]).bytes();
     assert!(matches!(parse(&bad_bool), Err(GgufError::Corrupt(_))));
 
-    let bad_utf8 = Writer::new(3).kv("s", 8, &[2, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe]).bytes();
+    let bad_utf8 = GgufWriter::new(3).kv("s", 8, &[2, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe]).bytes();
     assert!(matches!(parse(&bad_utf8), Err(GgufError::Corrupt(_))));
 
     let mut deep = vec![];
@@ -231,7 +161,7 @@ fn rejects_corrupt_headers() {
     }
     deep.extend(0u32.to_le_bytes());
     deep.extend(0u64.to_le_bytes());
-    let bad = Writer::new(3).kv("deep", 9, &deep).bytes();
+    let bad = GgufWriter::new(3).kv("deep", 9, &deep).bytes();
     assert!(matches!(parse(&bad), Err(GgufError::Corrupt(_))));
 }
 
@@ -266,8 +196,8 @@ fn random_mutations_never_panic() {
 
 #[test]
 fn reads_real_model_headers() {
-    for (file, arch, n_tensors) in [(common::SMOLLM2, "llama", 272), (common::QWEN05, "qwen2", 291)] {
-        let path = common::test_model_path(file);
+    for (file, arch, n_tensors) in [(models::SMOLLM2, "llama", 272), (models::QWEN05, "qwen2", 291)] {
+        let path = models::test_model_path(file);
         let bytes = std::fs::read(&path).unwrap();
         let f = parse(&bytes).unwrap();
         assert_eq!(f.architecture(), Some(arch));

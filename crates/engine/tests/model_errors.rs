@@ -1,8 +1,7 @@
 //! Bad input to the model gets a clear error, never a panic: truncated files, token ids
 //! outside the vocabulary, requests beyond the context, invalid sampling settings.
 
-mod common;
-
+use cmdai_test_support::{models, NoClock};
 use std::ops::ControlFlow;
 
 use burn::tensor::Device;
@@ -13,7 +12,7 @@ use futures::executor::block_on;
 
 #[test]
 fn truncated_model_file_is_reported() {
-    let bytes = common::read_model(common::SMOLLM2);
+    let bytes = models::read_model(models::SMOLLM2);
     let cut = &bytes[..bytes.len() / 2];
     match block_on(GgufFile::read(&cut)) {
         Err(GgufError::Truncated(msg)) => assert!(msg.contains("past the end"), "{msg}"),
@@ -23,7 +22,7 @@ fn truncated_model_file_is_reported() {
 
 #[test]
 fn out_of_range_requests_are_errors() {
-    let (model, tokenizer) = common::load_model(common::SMOLLM2, &Device::flex());
+    let (model, tokenizer) = models::load_model(models::SMOLLM2, &Device::flex());
 
     let mut cache = model.new_cache();
     assert!(matches!(
@@ -33,7 +32,7 @@ fn out_of_range_requests_are_errors() {
     assert!(model.forward(&[], &mut cache, Logits::Last).is_err());
 
     let run = |prompt: &[u32], options: GenerateOptions| {
-        block_on(generate(&model, &tokenizer, prompt, &options, &common::NoClock, |_| ControlFlow::Continue(())))
+        block_on(generate(&model, &tokenizer, prompt, &options, &NoClock, |_| ControlFlow::Continue(())))
     };
     let too_long = GenerateOptions { max_tokens: model.config.context_length, ..Default::default() };
     assert!(matches!(run(&[1, 2, 3], too_long), Err(GenerateError::Model(ModelError::ContextOverflow { .. }))));
@@ -44,7 +43,7 @@ fn out_of_range_requests_are_errors() {
     // Cancellation from the callback stops generation at once.
     let options = GenerateOptions { max_tokens: 20, sampling: SamplingParams::greedy(), stop_at_eos: false, ..Default::default() };
     let prompt = tokenizer.encode("The shell is", false).unwrap();
-    let out = block_on(generate(&model, &tokenizer, &prompt, &options, &common::NoClock, |_| ControlFlow::Break(()))).unwrap();
+    let out = block_on(generate(&model, &tokenizer, &prompt, &options, &NoClock, |_| ControlFlow::Break(()))).unwrap();
     assert_eq!(out.stop_reason, cmdai_engine::generate::StopReason::Cancelled);
     assert!(out.ids.len() < 20);
 }

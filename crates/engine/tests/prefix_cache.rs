@@ -1,8 +1,7 @@
 //! Reusing a processed prompt prefix: a KV cache saved to bytes and loaded back continues
 //! exactly like the prompt processed in one go, and damaged snapshots are refused.
 
-mod common;
-
+use cmdai_test_support::{models, NoClock};
 use std::ops::ControlFlow;
 
 use burn::tensor::Device;
@@ -16,9 +15,9 @@ fn greedy(n: usize) -> GenerateOptions {
 
 #[test]
 fn a_saved_prefix_continues_like_the_whole_prompt() {
-    let (model, tokenizer) = common::load_model(common::SMOLLM2, &Device::flex());
+    let (model, tokenizer) = models::load_model(models::SMOLLM2, &Device::flex());
     let prompt = tokenizer.encode("Shell commands every developer should know: ls, cd, grep, find,", true).unwrap();
-    let whole = block_on(generate(&model, &tokenizer, &prompt, &greedy(12), &common::NoClock, |_| ControlFlow::Continue(()))).unwrap();
+    let whole = block_on(generate(&model, &tokenizer, &prompt, &greedy(12), &NoClock, |_| ControlFlow::Continue(()))).unwrap();
 
     let split = prompt.len() - 3;
     let mut cache = model.new_cache();
@@ -31,20 +30,20 @@ fn a_saved_prefix_continues_like_the_whole_prompt() {
     for _ in 0..2 {
         let start = Start { cache: restored.clone(), constraint: None };
         let resumed =
-            block_on(generate_from(&model, &tokenizer, &prompt, start, &greedy(12), &common::NoClock, |_| ControlFlow::Continue(()))).unwrap();
+            block_on(generate_from(&model, &tokenizer, &prompt, start, &greedy(12), &NoClock, |_| ControlFlow::Continue(()))).unwrap();
         assert_eq!(resumed.ids, whole.ids);
         assert_eq!((resumed.timings.prompt_tokens, resumed.timings.cached_tokens), (prompt.len(), split));
     }
     assert_eq!(whole.timings.cached_tokens, 0);
 
     let start = Start { cache: model.load_cache(&bytes).unwrap(), constraint: None };
-    let err = block_on(generate_from(&model, &tokenizer, &prompt[..split], start, &greedy(4), &common::NoClock, |_| ControlFlow::Continue(())));
+    let err = block_on(generate_from(&model, &tokenizer, &prompt[..split], start, &greedy(4), &NoClock, |_| ControlFlow::Continue(())));
     assert!(matches!(err, Err(GenerateError::PrefixTooLong { .. })));
 }
 
 #[test]
 fn damaged_snapshots_are_refused() {
-    let (model, _) = common::load_model(common::SMOLLM2, &Device::flex());
+    let (model, _) = models::load_model(models::SMOLLM2, &Device::flex());
     let mut cache = model.new_cache();
     block_on(cmdai_engine::generate::read_logits(model.forward(&[1, 2, 3, 4], &mut cache, Logits::Last).unwrap())).unwrap();
     let bytes = block_on(model.save_cache(&cache)).unwrap();
@@ -84,12 +83,12 @@ impl TokenConstraint for OnlyToken {
 
 #[test]
 fn a_constraint_decides_every_sampled_token() {
-    let (model, tokenizer) = common::load_model(common::SMOLLM2, &Device::flex());
+    let (model, tokenizer) = models::load_model(models::SMOLLM2, &Device::flex());
     let prompt = tokenizer.encode("Hello", true).unwrap();
     let options = GenerateOptions { sampling: SamplingParams { seed: 3, ..SamplingParams::default() }, ..greedy(5) };
     let mut only = OnlyToken { id: 42, seen: Vec::new(), complete_after: usize::MAX };
     let start = Start { cache: model.new_cache(), constraint: Some(&mut only) };
-    let out = block_on(generate_from(&model, &tokenizer, &prompt, start, &options, &common::NoClock, |_| ControlFlow::Continue(()))).unwrap();
+    let out = block_on(generate_from(&model, &tokenizer, &prompt, start, &options, &NoClock, |_| ControlFlow::Continue(()))).unwrap();
     assert_eq!(out.ids, vec![42; 5]);
     assert_eq!(out.stop_reason, StopReason::MaxTokens);
     assert_eq!(only.seen, vec![42; 5]);
@@ -97,7 +96,7 @@ fn a_constraint_decides_every_sampled_token() {
     // A complete constraint ends generation without sampling the end of sequence.
     let mut only = OnlyToken { id: 42, seen: Vec::new(), complete_after: 3 };
     let start = Start { cache: model.new_cache(), constraint: Some(&mut only) };
-    let out = block_on(generate_from(&model, &tokenizer, &prompt, start, &options, &common::NoClock, |_| ControlFlow::Continue(()))).unwrap();
+    let out = block_on(generate_from(&model, &tokenizer, &prompt, start, &options, &NoClock, |_| ControlFlow::Continue(()))).unwrap();
     assert_eq!(out.ids, vec![42; 3]);
     assert_eq!(out.stop_reason, StopReason::Complete);
 }

@@ -2,8 +2,8 @@
 //! to the Hugging Face layout (names, rotate-half Q/K rows, F32 or BF16 data) must give the
 //! same predictions as the GGUF path (whose quantized matmuls round activations to 8 bits).
 
-mod common;
-
+use cmdai_test_support::models;
+use cmdai_test_support::safetensors_writer::{hf_tensor_name, safetensors_bytes, to_rotate_half};
 use burn::tensor::Device;
 use cmdai_engine::generate::read_logits;
 use cmdai_engine::gguf::GgufFile;
@@ -12,73 +12,9 @@ use cmdai_engine::model::{load_gguf, load_safetensors, Logits};
 use futures::executor::block_on;
 use serde_json::json;
 
-fn hf_name(gguf: &str) -> String {
-    let fixed = [("token_embd.weight", "model.embed_tokens.weight"), ("output_norm.weight", "model.norm.weight"), ("output.weight", "lm_head.weight")];
-    if let Some((_, hf)) = fixed.iter().find(|(g, _)| *g == gguf) {
-        return hf.to_string();
-    }
-    let parts: Vec<&str> = gguf.splitn(4, '.').collect();
-    let module = match parts[2] {
-        "attn_norm" => "input_layernorm",
-        "ffn_norm" => "post_attention_layernorm",
-        "attn_q" => "self_attn.q_proj",
-        "attn_k" => "self_attn.k_proj",
-        "attn_v" => "self_attn.v_proj",
-        "attn_output" => "self_attn.o_proj",
-        "ffn_gate" => "mlp.gate_proj",
-        "ffn_up" => "mlp.up_proj",
-        "ffn_down" => "mlp.down_proj",
-        other => panic!("unexpected tensor {other}"),
-    };
-    format!("model.layers.{}.{module}.{}", parts[1], parts[3])
-}
-
-/// llama.cpp's converter interleaves RoPE pairs in Q/K rows of Llama models; the original
-/// checkpoint has row `i` and `i + d/2` as a pair. Undo it per head.
-fn to_rotate_half(data: &[f32], cols: usize, head_dim: usize) -> Vec<f32> {
-    let mut out = Vec::with_capacity(data.len());
-    for head in data.chunks(head_dim * cols) {
-        for parity in [0, 1] {
-            for pair in 0..head_dim / 2 {
-                let row = 2 * pair + parity;
-                out.extend_from_slice(&head[row * cols..(row + 1) * cols]);
-            }
-        }
-    }
-    out
-}
-
-fn safetensors_bytes(tensors: &[(String, Vec<usize>, Vec<f32>)], bf16: bool) -> Vec<u8> {
-    let mut header = serde_json::Map::new();
-    let mut data = Vec::new();
-    for (name, shape, values) in tensors {
-        let start = data.len();
-        for v in values {
-            if bf16 {
-                data.extend_from_slice(&half::bf16::from_f32(*v).to_le_bytes());
-            } else {
-                data.extend_from_slice(&v.to_le_bytes());
-            }
-        }
-        header.insert(
-            name.clone(),
-            json!({"dtype": if bf16 { "BF16" } else { "F32" }, "shape": shape, "data_offsets": [start, data.len()]}),
-        );
-    }
-    header.insert("__metadata__".into(), json!({"format": "pt"}));
-    let mut header = serde_json::to_vec(&header).unwrap();
-    while header.len() % 8 != 0 {
-        header.push(b' ');
-    }
-    let mut out = (header.len() as u64).to_le_bytes().to_vec();
-    out.extend(header);
-    out.extend(data);
-    out
-}
-
 #[test]
 fn safetensors_checkpoint_matches_gguf() {
-    let bytes = common::read_model(common::SMOLLM2);
+    let bytes = models::read_model(models::SMOLLM2);
     let gguf = block_on(GgufFile::read(&bytes)).unwrap();
     let device = Device::flex();
     let m = &gguf.metadata;
@@ -90,7 +26,7 @@ fn safetensors_checkpoint_matches_gguf() {
         if info.name.contains("attn_q.weight") || info.name.contains("attn_k.weight") {
             data = to_rotate_half(&data, info.shape()[1], head_dim);
         }
-        tensors.push((hf_name(&info.name), info.shape(), data));
+        tensors.push((hf_tensor_name(&info.name), info.shape(), data));
     }
     let config = json!({
         "model_type": "llama",

@@ -2,8 +2,7 @@
 //! the quantized tensors to the model instead of copying them, with the same results as a
 //! source that can only be read.
 
-mod common;
-
+use cmdai_test_support::models;
 use std::sync::Arc;
 
 use burn::tensor::Device;
@@ -22,11 +21,11 @@ fn shared_memory_is_borrowed_by_the_model_and_computes_the_same_logits() {
         block_on(read_logits(model.forward(&prompt, &mut cache, Logits::All).unwrap())).unwrap()
     };
 
-    let file = common::FileSource::open(common::SMOLLM2);
+    let file = models::FileSource::open(models::SMOLLM2);
     let gguf = block_on(GgufFile::read(&file)).unwrap();
     let read = logits(&block_on(load_gguf(&gguf, &file, &device, |_| {})).unwrap());
 
-    let memory: Arc<Vec<u8>> = Arc::new(common::read_model(common::SMOLLM2));
+    let memory: Arc<Vec<u8>> = Arc::new(models::read_model(models::SMOLLM2));
     let shared = Shared(memory.clone() as SharedMemory);
     let model = block_on(load_gguf(&gguf, &shared, &device, |_| {})).unwrap();
     drop(shared);

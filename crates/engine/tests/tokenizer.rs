@@ -2,8 +2,7 @@
 //! llama.cpp's text, for each real test model; plus streaming, the tokenizer.json path, SentencePiece
 //! on a small built vocabulary, and error cases.
 
-mod common;
-
+use cmdai_test_support::models;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -12,7 +11,7 @@ use cmdai_engine::tokenizer::{TokenKind, Tokenizer, TokenizerError};
 use serde_json::Value as Json;
 
 fn metadata(model_file: &str) -> Metadata {
-    common::model_metadata(model_file)
+    models::model_metadata(model_file)
 }
 
 fn load(model_file: &str) -> Tokenizer {
@@ -21,21 +20,21 @@ fn load(model_file: &str) -> Tokenizer {
 
 fn smollm2() -> &'static Tokenizer {
     static T: OnceLock<Tokenizer> = OnceLock::new();
-    T.get_or_init(|| load(common::SMOLLM2))
+    T.get_or_init(|| load(models::SMOLLM2))
 }
 
 fn qwen() -> &'static Tokenizer {
     static T: OnceLock<Tokenizer> = OnceLock::new();
-    T.get_or_init(|| load(common::QWEN05))
+    T.get_or_init(|| load(models::QWEN05))
 }
 
 fn golden_for(model_file: &str) -> Json {
     let name = match model_file {
-        common::SMOLLM2 => "smollm2-135m.json",
-        common::QWEN05 => "qwen2.5-coder-0.5b.json",
+        models::SMOLLM2 => "smollm2-135m.json",
+        models::QWEN05 => "qwen2.5-coder-0.5b.json",
         other => panic!("no golden file for {other}"),
     };
-    let g = common::golden(name);
+    let g = models::golden(name);
     assert_eq!(g["model_file"].as_str(), Some(model_file), "golden file {name} is for another model");
     g
 }
@@ -45,7 +44,7 @@ fn ids_of(v: &Json) -> Vec<u32> {
 }
 
 fn corpus() -> Vec<String> {
-    let path = common::repo_root().join("tests/corpus/tokenizer.json");
+    let path = models::repo_root().join("tests/corpus/tokenizer.json");
     let text = std::fs::read_to_string(&path).expect("read corpus");
     serde_json::from_str(&text).expect("corpus is a JSON array of strings")
 }
@@ -117,32 +116,32 @@ fn check_streaming(tok: &Tokenizer, model_file: &str) {
 
 #[test]
 fn smollm2_tokenize_matches_llama_cpp() {
-    check_tokenize(smollm2(), common::SMOLLM2);
+    check_tokenize(smollm2(), models::SMOLLM2);
 }
 
 #[test]
 fn smollm2_detokenize_matches_llama_cpp() {
-    check_detokenize(smollm2(), common::SMOLLM2);
+    check_detokenize(smollm2(), models::SMOLLM2);
 }
 
 #[test]
 fn smollm2_streaming_equals_full_decode() {
-    check_streaming(smollm2(), common::SMOLLM2);
+    check_streaming(smollm2(), models::SMOLLM2);
 }
 
 #[test]
 fn qwen_tokenize_matches_llama_cpp() {
-    check_tokenize(qwen(), common::QWEN05);
+    check_tokenize(qwen(), models::QWEN05);
 }
 
 #[test]
 fn qwen_detokenize_matches_llama_cpp() {
-    check_detokenize(qwen(), common::QWEN05);
+    check_detokenize(qwen(), models::QWEN05);
 }
 
 #[test]
 fn qwen_streaming_equals_full_decode() {
-    check_streaming(qwen(), common::QWEN05);
+    check_streaming(qwen(), models::QWEN05);
 }
 
 /// Other `tokenizer.ggml.pre` values on Qwen's vocabulary. The expected ids come from llama.cpp
@@ -220,7 +219,7 @@ fn other_pre_tokenizers_match_llama_cpp() {
             ],
         ),
     ];
-    let base = metadata(common::QWEN05);
+    let base = metadata(models::QWEN05);
     for (pre, want) in expected {
         let mut md = base.clone();
         md.0.insert("tokenizer.ggml.pre".into(), Value::String(pre.into()));
@@ -362,7 +361,7 @@ fn decode_rejects_out_of_range_ids() {
 /// A tokenizer.json written from the GGUF tokenizer reads back into one that behaves the same.
 #[test]
 fn tokenizer_json_round_trip_matches_gguf() {
-    for (tok, file) in [(smollm2(), common::SMOLLM2), (qwen(), common::QWEN05)] {
+    for (tok, file) in [(smollm2(), models::SMOLLM2), (qwen(), models::QWEN05)] {
         let json = tok.hf_tokenizer().expect("byte-level BPE has a HF tokenizer").to_string(false).unwrap();
         let config = serde_json::json!({
             "add_bos_token": tok.add_bos(),

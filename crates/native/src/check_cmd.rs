@@ -2,14 +2,13 @@
 
 use std::process::ExitCode;
 
-use cmdai_engine::safety;
 use serde_json::json;
 
 use crate::cli::{CheckArgs, OutputFormat};
 
 /// Prints the verdict; the exit code is the risk level (0 safe … 3 critical).
 pub fn run(args: CheckArgs) -> ExitCode {
-    let a = safety::assess(&args.command);
+    let a = cmdai_safety::assess(&args.command);
     match args.output {
         OutputFormat::Json => {
             let findings: Vec<_> = a

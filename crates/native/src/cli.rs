@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use cmdai_engine::backend::BackendChoice;
-use cmdai_engine::safety::SafetyMode;
-use cmdai_engine::suggest::ShellKind;
+use cmdai_safety::SafetyMode;
+use cmdai_workbench::suggest::ShellKind;
 
 use crate::shell_init::InitShell;
 
@@ -75,7 +75,7 @@ fn parse_shell(s: &str) -> Result<ShellKind, String> {
 }
 
 fn parse_safety(s: &str) -> Result<SafetyMode, String> {
-    s.parse().map_err(|e| format!("{e}"))
+    s.parse()
 }
 
 #[derive(Subcommand)]
@@ -222,7 +222,7 @@ pub struct SearchArgs {
     /// Words of the model's name (1 to 100 characters).
     pub query: String,
     /// Most results to show.
-    #[arg(long, default_value_t = cmdai_engine::discover::SEARCH_LIMIT as u16, value_parser = clap::value_parser!(u16).range(1..=100))]
+    #[arg(long, default_value_t = cmdai_workbench::discover::SEARCH_LIMIT as u16, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub limit: u16,
 }
 

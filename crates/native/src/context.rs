@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use cmdai_engine::suggest::{OsKind, ShellKind, SuggestContext, Userland};
+use cmdai_workbench::suggest::{OsKind, ShellKind, SuggestContext, Userland};
 
 /// The user's environment, with `shell` taken from `--shell` when given.
 pub fn detect(shell: Option<ShellKind>) -> SuggestContext {

@@ -5,14 +5,14 @@ use std::path::Path;
 
 use anyhow::Result;
 use cmdai_engine::backend::BackendChoice;
-use cmdai_engine::discover::advisor::{
+use cmdai_workbench::discover::advisor::{
     fallback_advice, model_advice, parse_recommendations, parse_router_answer, router_request,
     validate_goal, Advice, AdviceSource, LocalAdvisor, DEFAULT_ROUTER, ROUTER_MODEL,
 };
-use cmdai_engine::discover::{
+use cmdai_workbench::discover::{
     validate_query, DeviceBudget, ModelCard, SearchOutcome, SearchSource,
 };
-use cmdai_engine::hub::{format_size, HubError};
+use cmdai_hub::{format_size, HubError};
 use futures::executor::block_on;
 
 use crate::cli::{AdvisorChoice, OutputFormat, RecommendArgs, SearchArgs};
@@ -141,7 +141,7 @@ pub fn recommend(args: RecommendArgs) -> Result<()> {
 
 fn download_command(card: &ModelCard) -> Option<String> {
     match &card.runnable {
-        cmdai_engine::discover::Runnability::Runnable { file, .. } => Some(format!(
+        cmdai_workbench::discover::Runnability::Runnable { file, .. } => Some(format!(
             "cmdai-native download-model {}:{file}",
             card.gguf_repo.as_deref()?
         )),

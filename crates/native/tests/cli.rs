@@ -1,22 +1,10 @@
 //! The `cmdai-native` binary end to end: the commands that need no model, and the whole
 //! suggestion flow on real models (piped and JSON output, as scripts and shells use it).
 
-#[path = "support/temp_dir.rs"]
-mod temp_dir;
-
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use temp_dir::TempDir;
-
-fn test_model(file: &str) -> PathBuf {
-    let dir = std::env::var_os("CMDAI_TEST_MODELS").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/cmdai/test-models")
-    });
-    let path = dir.join(file);
-    assert!(path.is_file(), "test model {} is missing: run scripts/fetch-test-models.sh", path.display());
-    path
-}
+use cmdai_test_support::models;
+use cmdai_test_support::temp_dir::TempDir;
 
 /// Runs the binary with its own data and cache dirs, stdin closed (not a terminal).
 fn cmdai(args: &[&str], dirs: &TempDir) -> Output {
@@ -76,7 +64,7 @@ fn invalid_requests_are_refused_before_loading_anything() {
 #[test]
 fn suggests_a_listing_command_on_qwen_and_reuses_the_prompt_cache() {
     let dirs = TempDir::new("qwen");
-    let model = test_model("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf");
+    let model = models::test_model_path(models::QWEN05);
     let args = ["--model", model.to_str().unwrap(), "--backend", "cpu", "--shell", "bash", "--output", "json"];
     let run = |request: &str| {
         let mut a = args.to_vec();
@@ -103,7 +91,7 @@ fn suggests_a_listing_command_on_qwen_and_reuses_the_prompt_cache() {
 #[test]
 fn piped_output_is_the_command_alone_and_candidates_are_distinct() {
     let dirs = TempDir::new("piped");
-    let model = test_model("SmolLM2-135M-Instruct.Q4_1.gguf");
+    let model = models::test_model_path(models::SMOLLM2);
     let model = model.to_str().unwrap();
     let out = cmdai(&["--model", model, "--backend", "cpu", "show the current date"], &dirs);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -123,7 +111,7 @@ fn piped_output_is_the_command_alone_and_candidates_are_distinct() {
 #[test]
 fn a_dangerous_request_is_flagged_even_when_the_command_looks_harmless() {
     let dirs = TempDir::new("intent");
-    let model = test_model("SmolLM2-135M-Instruct.Q4_1.gguf");
+    let model = models::test_model_path(models::SMOLLM2);
     let out = cmdai(
         &["--model", model.to_str().unwrap(), "--backend", "cpu", "--output", "json", "wipe the entire disk /dev/sda"],
         &dirs,

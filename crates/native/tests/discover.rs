@@ -1,33 +1,12 @@
 //! `models search` and `recommend` end to end against the fake Hub (search, 429, offline, the
 //! inference router) and on a real local model (SmolLM2 as the advisor).
 
-#[path = "support/fake_hub.rs"]
-mod fake_hub;
-#[path = "support/temp_dir.rs"]
-mod temp_dir;
-
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use fake_hub::{FakeHub, FakeRepo, Fault};
+use cmdai_test_support::models;
+use cmdai_test_support::fake_hub::{FakeHub, FakeRepo, Fault};
 use serde_json::Value;
-use temp_dir::TempDir;
-
-fn test_model(file: &str) -> PathBuf {
-    let dir = std::env::var_os("CMDAI_TEST_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/cmdai/test-models")
-        });
-    let path = dir.join(file);
-    assert!(
-        path.is_file(),
-        "test model {} is missing: run scripts/fetch-test-models.sh",
-        path.display()
-    );
-    path
-}
+use cmdai_test_support::temp_dir::TempDir;
 
 /// Runs the binary against `hub` (or a closed port) with an empty cache and no token.
 fn cmdai(args: &[&str], dirs: &TempDir, endpoint: &str, env: &[(&str, &str)]) -> Output {
@@ -305,7 +284,7 @@ fn recommend_asks_the_router_with_a_token() {
 fn recommend_on_a_local_model_names_catalog_models() {
     let hub = hub();
     let dirs = TempDir::new("recommend-local");
-    let model = test_model("SmolLM2-135M-Instruct.Q4_1.gguf");
+    let model = models::test_model_path(models::SMOLLM2);
     let args = [
         "recommend",
         "build a chatbot for mobile",

@@ -1,22 +1,18 @@
-//! Model downloads against a fake Hugging Face Hub on 127.0.0.1 (tests/support/fake_hub.rs): the
+//! Model downloads against a fake Hugging Face Hub on 127.0.0.1 (cmdai-test-support's fake_hub): the
 //! cache layout shared with other HF tools, resume after a cut connection, corrupt bytes, HTTP
 //! errors, offline mode, confirmation, listing and removal. One real model (SmolLM2) goes through
 //! the whole path.
-
-#[path = "support/fake_hub.rs"]
-mod fake_hub;
-#[path = "support/temp_dir.rs"]
-mod temp_dir;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use cmdai_engine::hub::{find_alias, sha256_hex, RepoId};
+use cmdai_hub::{find_alias, sha256_hex, RepoId};
 use cmdai_native::hub::{download, list_cached, remove, resolve_model, DownloadStatus, HubCache, HubError, HubOptions, ProgressMode, Prompt};
-use fake_hub::{FakeFile, FakeHub, FakeRepo, Fault};
-use temp_dir::TempDir;
+use cmdai_test_support::models;
+use cmdai_test_support::fake_hub::{FakeFile, FakeHub, FakeRepo, Fault, Request};
+use cmdai_test_support::temp_dir::TempDir;
 
 const COMMIT_A: &str = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
 const COMMIT_B: &str = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
@@ -95,7 +91,7 @@ fn files(dir: &Path) -> Vec<String> {
     out
 }
 
-fn cdn_gets(hub: &FakeHub) -> Vec<fake_hub::Request> {
+fn cdn_gets(hub: &FakeHub) -> Vec<Request> {
     hub.requests().into_iter().filter(|r| r.cdn && r.method == "GET").collect()
 }
 
@@ -108,16 +104,6 @@ fn plant_partial(cache: &Path, repo: &str, sha: &str, bytes: &[u8]) {
     let partial = incomplete(cache, repo, sha);
     fs::create_dir_all(partial.parent().unwrap()).unwrap();
     fs::write(&partial, bytes).unwrap();
-}
-
-/// A real model from the test-model cache; fails (never skips) when it is missing.
-fn test_model_path(file: &str) -> PathBuf {
-    let dir = std::env::var_os("CMDAI_TEST_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/cmdai/test-models"));
-    let path = dir.join(file);
-    assert!(path.is_file(), "test model {} is missing: run scripts/fetch-test-models.sh", path.display());
-    path
 }
 
 #[test]
@@ -170,7 +156,7 @@ fn a_plain_git_file_is_cached_under_its_etag() {
 #[test]
 fn real_model_through_the_whole_path() {
     let alias = find_alias("smollm2-135m").unwrap();
-    let model = test_model_path(alias.file);
+    let model = models::test_model_path(alias.file);
     let repo = FakeRepo::new(alias.repo, COMMIT_A, vec![FakeFile::path(alias.file, model, alias.size, alias.sha256)]);
     let hub = FakeHub::start(vec![repo]);
     hub.push_fault(Fault::CutAfter(40_000_000));

@@ -1,10 +1,10 @@
 //! The messages between the page and the inference worker. Both sides are Rust; they travel
 //! as JSON strings so that the page never shares memory or types with the engine's state.
 
-use cmdai_engine::discover::advisor::Advice;
-use cmdai_engine::discover::DeviceBudget;
-use cmdai_engine::safety::Risk;
-use cmdai_engine::suggest::{OsKind, ShellKind};
+use cmdai_workbench::discover::advisor::Advice;
+use cmdai_workbench::discover::DeviceBudget;
+use cmdai_safety::Risk;
+use cmdai_workbench::suggest::{OsKind, ShellKind};
 use serde::{Deserialize, Serialize};
 
 /// Where the page wants the model to run.

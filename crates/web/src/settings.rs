@@ -1,8 +1,8 @@
 //! What the user chose once and expects kept: Hub endpoint and token, backend, shell, OS.
 
-use cmdai_engine::discover::advisor::DEFAULT_ROUTER;
-use cmdai_engine::hub::{normalize_endpoint, DEFAULT_ENDPOINT};
-use cmdai_engine::suggest::{OsKind, ShellKind};
+use cmdai_workbench::discover::advisor::DEFAULT_ROUTER;
+use cmdai_hub::{normalize_endpoint, DEFAULT_ENDPOINT};
+use cmdai_workbench::suggest::{OsKind, ShellKind};
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::BackendPref;

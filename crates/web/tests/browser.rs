@@ -4,15 +4,13 @@
 //! server hands out over HTTP.
 #![cfg(target_arch = "wasm32")]
 
-#[path = "../../engine/tests/common/golden_check.rs"]
-mod golden_check;
-
 use std::ops::ControlFlow;
 
+use cmdai_test_support::golden;
 use cmdai_engine::backend::{select_device, BackendChoice};
 use cmdai_engine::generate::{generate, read_logits, Clock, GenerateOptions, SamplingParams};
 use cmdai_engine::gguf::GgufFile;
-use cmdai_engine::hub::sha256_hex;
+use cmdai_hub::sha256_hex;
 use cmdai_engine::model::{load_gguf, Logits};
 use cmdai_engine::source::ByteSource;
 use cmdai_engine::tokenizer::Tokenizer;
@@ -149,8 +147,8 @@ async fn worker_messages_cross_a_message_channel_intact() {
         ToWorker::Suggest {
             job: 1,
             request: "list files \u{2014} \"quoted\" and\nnew lines".into(),
-            shell: cmdai_engine::suggest::ShellKind::PowerShell,
-            os: cmdai_engine::suggest::OsKind::Windows,
+            shell: cmdai_workbench::suggest::ShellKind::PowerShell,
+            os: cmdai_workbench::suggest::OsKind::Windows,
             explain: true,
             seed: Some(u64::from(u32::MAX) + 1),
         },
@@ -164,7 +162,7 @@ async fn worker_messages_cross_a_message_channel_intact() {
             card: CommandCard {
                 cmd: "rm -rf /".into(),
                 explanation: "deletes everything".into(),
-                risk: cmdai_engine::safety::Risk::Critical,
+                risk: cmdai_safety::Risk::Critical,
                 reason: "deletes the root".into(),
                 alternative: None,
             },
@@ -208,7 +206,7 @@ impl Clock for DateClock {
 /// position of the reference prompt, then greedy continuations of the first `greedy_cases`
 /// chat prompts. The model is read from the store's chunks, as the app does.
 async fn check_golden(backend: BackendChoice, greedy_cases: usize, greedy_tokens: usize) {
-    let golden: Value = serde_json::from_str(include_str!("../../../tests/golden/smollm2-135m.json")).unwrap();
+    let reference: Value = serde_json::from_str(include_str!("../../../tests/golden/smollm2-135m.json")).unwrap();
     let file = fetch_bytes(SMOL_URL).await;
     let mut record = ModelRecord::new(format!("test/golden/{backend:?}"), "smollm2.gguf".into(), file.len() as u64);
     let store = fresh_store(&record.id).await;
@@ -229,22 +227,22 @@ async fn check_golden(backend: BackendChoice, greedy_cases: usize, greedy_tokens
     let model = load_gguf(&gguf, &source, &device.device, |_| {}).await.unwrap();
 
     let started = js_sys::Date::now();
-    let prompt = golden_check::logits_prompt(&golden);
+    let prompt = golden::logits_prompt(&reference);
     let logits = read_logits(model.forward(&prompt, &mut model.new_cache(), Logits::All).unwrap()).await.unwrap();
     console_log!("{} prompt tokens in {:.0} ms", prompt.len(), js_sys::Date::now() - started);
-    let tie_margin = golden_check::check_logits(&logits, model.config.vocab_size, &golden);
+    let tie_margin = golden::check_logits(&logits, model.config.vocab_size, &reference);
 
-    for case in golden["greedy"].as_array().unwrap().iter().take(greedy_cases) {
+    for case in reference["greedy"].as_array().unwrap().iter().take(greedy_cases) {
         let options = GenerateOptions {
             max_tokens: greedy_tokens,
             sampling: SamplingParams::greedy(),
             stop_strings: vec![],
             stop_at_eos: false,
         };
-        let prompt = golden_check::ids(&case["prompt_ids"]);
+        let prompt = golden::ids(&case["prompt_ids"]);
         let out = generate(&model, &tokenizer, &prompt, &options, &DateClock, |_| ControlFlow::Continue(())).await.unwrap();
-        let verdict = golden_check::compare_greedy(&out.ids, case, tie_margin, greedy_tokens);
-        console_log!("{verdict}: {} -> {:?} ({:.2} tokens/s)", golden_check::request_of(case), out.text, out.timings.decode_tokens_per_s());
+        let verdict = golden::compare_greedy(&out.ids, case, tie_margin, greedy_tokens);
+        console_log!("{verdict}: {} -> {:?} ({:.2} tokens/s)", golden::request_of(case), out.text, out.timings.decode_tokens_per_s());
         assert!(verdict.matches(), "{verdict}: ours {:?}, llama.cpp {}", out.text, case["text"]);
     }
     store.delete(&record.id).await.unwrap();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
-use cmdai_engine::hub::{
+use cmdai_hub::{
     blob_rel, choose_gguf_name, incomplete_rel, is_commit_hash, is_gguf, lock_rel, ref_rel, repo_folder, repo_from_folder, snapshot_link_target,
     snapshot_rel, HubError, RepoId, BLOBS_DIR, SNAPSHOTS_DIR,
 };

@@ -1,8 +1,8 @@
 //! HTTP to the Hub with ureq (rustls): file metadata, file listings, and byte streams with `Range`.
 //! The token goes to the endpoint's origin only; ureq never forwards `Authorization` on redirects.
 
-use cmdai_engine::discover::{parse_search_results, search_url, HubModel};
-use cmdai_engine::hub::{
+use cmdai_workbench::discover::{parse_search_results, search_url, HubModel};
+use cmdai_hub::{
     check_status, file_metadata_from_head, join_location, model_info_url, parse_model_info, range_header, resolve_url, same_origin, DEFAULT_REVISION,
     FileMetadata, HubError, RepoId, RepoListing, RequestContext,
 };
@@ -56,7 +56,7 @@ impl Client {
     }
 
     fn network_error(url: &str, err: ureq::Error) -> HubError {
-        let host = cmdai_engine::hub::origin(url).unwrap_or_else(|| url.to_string());
+        let host = cmdai_hub::origin(url).unwrap_or_else(|| url.to_string());
         let detail = match err {
             ureq::Error::Io(e) => e.to_string(),
             ureq::Error::Timeout(t) => format!("timed out ({t})"),
@@ -151,7 +151,7 @@ impl Client {
         let status = resp.status().as_u16();
         if status >= 400 && status != 416 && !same_origin(url, &self.endpoint) {
             // The file host (a CDN with signed, expiring links), not the Hub: a fresh run gets a new link.
-            let host = cmdai_engine::hub::origin(url).unwrap_or_default();
+            let host = cmdai_hub::origin(url).unwrap_or_default();
             return Err(HubError::HttpStatus {
                 status,
                 url: host,
@@ -172,7 +172,7 @@ impl Client {
 
 /// `localhost`, `127.x.x.x` or `[::1]`.
 fn is_loopback(url: &str) -> bool {
-    let Some(origin) = cmdai_engine::hub::origin(url) else { return false };
+    let Some(origin) = cmdai_hub::origin(url) else { return false };
     let host_port = origin.split_once("://").map_or("", |(_, hp)| hp);
     let host = if host_port.starts_with('[') {
         host_port.split(']').next().map_or("", |h| &h[1..])

@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 use std::thread;
 
-use cmdai_engine::hub::{plan_resume, plan_write, verify_download, FileMetadata, HubError, RepoId, ResumePlan, Sha256Stream, WritePlan};
+use cmdai_hub::{plan_resume, plan_write, verify_download, FileMetadata, HubError, RepoId, ResumePlan, Sha256Stream, WritePlan};
 
 use super::cache::{io_error, HubCache};
 use super::client::Client;
@@ -57,7 +57,7 @@ pub(crate) fn fetch(
                 progress.finish(false);
                 let what = match &err {
                     HubError::Interrupted { done, detail, .. } => {
-                        format!("connection lost after {} ({detail})", cmdai_engine::hub::format_size(*done))
+                        format!("connection lost after {} ({detail})", cmdai_hub::format_size(*done))
                     }
                     other => other.to_string(),
                 };
@@ -95,7 +95,7 @@ fn hash_prefix(path: &Path, len: u64, hasher: &mut Sha256Stream, progress: &mut 
     let mut reader = file.take(len);
     let mut buf = vec![0u8; CHUNK];
     if len > 256 << 20 {
-        progress.note(&format!("checking the {} already downloaded", cmdai_engine::hub::format_size(len)));
+        progress.note(&format!("checking the {} already downloaded", cmdai_hub::format_size(len)));
     }
     loop {
         let n = reader.read(&mut buf).map_err(|e| io_error("cannot read", path, e))?;

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use cmdai_engine::hub::{normalize_endpoint, DEFAULT_ENDPOINT};
+use cmdai_hub::{normalize_endpoint, DEFAULT_ENDPOINT};
 
 /// How downloads report progress on stderr.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

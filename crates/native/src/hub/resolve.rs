@@ -3,7 +3,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
-use cmdai_engine::hub::{choose_gguf, format_size, HubError, ModelRef, RepoId, DEFAULT_REVISION};
+use cmdai_hub::{choose_gguf, format_size, HubError, ModelRef, RepoId, DEFAULT_REVISION};
 
 use super::cache::{CachedModel, HubCache};
 use super::client::Client;

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use cmdai_engine::suggest::ShellKind;
+use cmdai_workbench::suggest::ShellKind;
 
 /// Runs `cmd` with `shell`, attached to this terminal; returns its exit code.
 pub fn run_in_shell(shell: ShellKind, cmd: &str) -> Result<i32> {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use cmdai_engine::generate::{SamplingParams, Timings};
-use cmdai_engine::suggest::{self, SuggestContext, Suggestion};
+use cmdai_workbench::suggest::{self, SuggestContext, Suggestion};
 use futures::executor::block_on;
 
 use crate::loaded::{InstantClock, LoadedModel};

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use cmdai_engine::chat::Message;
 use cmdai_engine::generate::{generate, GenerateOptions, SamplingParams};
-use cmdai_engine::safety::Decision;
-use cmdai_engine::suggest::{SuggestContext, Suggestion};
+use cmdai_safety::Decision;
+use cmdai_workbench::suggest::{SuggestContext, Suggestion};
 use futures::executor::block_on;
 
 use super::render::{card, Style};
@@ -194,7 +194,7 @@ fn edit_line(cmd: &str) -> Result<Option<String>> {
 
 #[cfg(test)]
 mod tests {
-    use cmdai_engine::safety::SafetyMode;
+    use cmdai_safety::SafetyMode;
 
     use super::*;
 

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
-use cmdai_engine::safety::{self, Assessment, Decision};
-use cmdai_engine::suggest::{self, Suggestion};
+use cmdai_safety::{Assessment, Decision};
+use cmdai_workbench::suggest::{self, Suggestion};
 
 use crate::cli::{OutputFormat, SuggestArgs};
 use crate::loaded::load;
@@ -26,9 +26,9 @@ pub struct Judged {
     pub decision: Decision,
 }
 
-pub fn judge(suggestion: Suggestion, request: &str, mode: safety::SafetyMode) -> Judged {
-    let assessment = safety::assess_with_request(request, &suggestion.cmd);
-    let decision = safety::decide(mode, assessment.risk);
+pub fn judge(suggestion: Suggestion, request: &str, mode: cmdai_safety::SafetyMode) -> Judged {
+    let assessment = cmdai_safety::assess_with_request(request, &suggestion.cmd);
+    let decision = cmdai_safety::decide(mode, assessment.risk);
     Judged { suggestion, assessment, decision }
 }
 

@@ -7,8 +7,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use cmdai_engine::generate::Timings;
-use cmdai_engine::safety::{Decision, Risk};
-use cmdai_engine::suggest::ShellKind;
+use cmdai_safety::{Decision, Risk};
+use cmdai_workbench::suggest::ShellKind;
 use serde_json::json;
 
 use super::Judged;

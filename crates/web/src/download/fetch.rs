@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use cmdai_engine::hub::{
+use cmdai_hub::{
     check_status, model_info_url, parse_model_info, plan_write, range_header, resolve_url, HubError, RepoId,
     RequestContext, WritePlan, DEFAULT_REVISION,
 };

@@ -15,7 +15,7 @@ pub use fetch::{download, resolve_hub_file, Cancel, HubFile};
 #[cfg(target_arch = "wasm32")]
 pub use local::import_file;
 
-use cmdai_engine::hub::HubError;
+use cmdai_hub::HubError;
 
 use crate::store::StoreError;
 

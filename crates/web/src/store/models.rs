@@ -1,7 +1,7 @@
 //! [`ModelStore`]: records and chunks in IndexedDB.
 
 use js_sys::Uint8Array;
-use cmdai_engine::hub::Sha256Stream;
+use cmdai_hub::Sha256Stream;
 use wasm_bindgen::JsCast;
 use web_sys::IdbDatabase;
 

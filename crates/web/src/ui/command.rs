@@ -1,7 +1,7 @@
 //! The Command page: a request in, one command out, with its risk and the reason.
 
-use cmdai_engine::safety::Risk;
-use cmdai_engine::suggest::{OsKind, ShellKind, MAX_REQUEST_CHARS};
+use cmdai_safety::Risk;
+use cmdai_workbench::suggest::{OsKind, ShellKind, MAX_REQUEST_CHARS};
 use dioxus::prelude::*;
 use serde::{Deserialize, Serialize};
 

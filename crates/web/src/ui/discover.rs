@@ -2,14 +2,14 @@
 //! with Hugging Face search (debounced, recent answers kept, a catalog fallback) and the curated
 //! catalog as cards.
 
-use cmdai_engine::discover::advisor::{
+use cmdai_workbench::discover::advisor::{
     fallback_advice, model_advice, parse_recommendations, parse_router_answer, router_request, validate_goal, Advice,
     AdviceSource, MAX_GOAL_CHARS, MIN_GOAL_CHARS, ROUTER_MODEL,
 };
-use cmdai_engine::discover::{
+use cmdai_workbench::discover::{
     catalog_cards, params_label, rate_limit_pause_s, validate_query, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability, SearchOutcome, SearchSource, MAX_QUERY_CHARS,
 };
-use cmdai_engine::hub::HubError;
+use cmdai_hub::HubError;
 use dioxus::prelude::*;
 
 use super::format::format_size;

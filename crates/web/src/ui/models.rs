@@ -1,7 +1,7 @@
 //! The Models page: what is stored, the default models one click away, downloads with
 //! progress, a local file, and the settings for the Hub and the backend.
 
-use cmdai_engine::hub::ALIASES;
+use cmdai_hub::ALIASES;
 use dioxus::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -161,7 +161,7 @@ fn Settings() -> Element {
                     value: "{s.hub_endpoint}",
                     onchange: move |e| {
                         let mut s = state.settings.peek().clone();
-                        s.hub_endpoint = cmdai_engine::hub::normalize_endpoint(&e.value());
+                        s.hub_endpoint = cmdai_hub::normalize_endpoint(&e.value());
                         state.save_settings(s);
                     },
                 }
@@ -184,7 +184,7 @@ fn Settings() -> Element {
                     value: "{s.router_endpoint}",
                     onchange: move |e| {
                         let mut s = state.settings.peek().clone();
-                        s.router_endpoint = cmdai_engine::hub::normalize_endpoint(&e.value());
+                        s.router_endpoint = cmdai_hub::normalize_endpoint(&e.value());
                         state.save_settings(s);
                     },
                 }

@@ -8,7 +8,7 @@ use dioxus::prelude::*;
 use futures::channel::mpsc;
 use futures::StreamExt;
 
-use cmdai_engine::discover::advisor::Advice;
+use cmdai_workbench::discover::advisor::Advice;
 
 use super::link::WorkerLink;
 use crate::download::{self, Cancel, HubFile, Progress};

@@ -5,11 +5,10 @@ use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use cmdai_engine::chat::Message;
-use cmdai_engine::discover::advisor::{validate_goal, Advice, LocalAdvisor};
-use cmdai_engine::discover::DeviceBudget;
+use cmdai_workbench::discover::advisor::{validate_goal, Advice, LocalAdvisor};
+use cmdai_workbench::discover::DeviceBudget;
 use cmdai_engine::generate::{generate, Clock, GenerateOptions, Generation, SamplingParams};
-use cmdai_engine::safety;
-use cmdai_engine::suggest::{self, OsKind, SuggestContext, Suggester, Userland};
+use cmdai_workbench::suggest::{self, OsKind, SuggestContext, Suggester, Userland};
 
 use super::post;
 use super::session::{self, Session};
@@ -110,7 +109,7 @@ async fn suggest_command(
         .await
         .map_err(|e| e.to_string())?;
     let suggestion = suggest::parse_suggestion(&generation.text).map_err(|e| format!("{e}; try rephrasing the request"))?;
-    let assessment = safety::assess_with_request(&request, &suggestion.cmd);
+    let assessment = cmdai_safety::assess_with_request(&request, &suggestion.cmd);
     let card = CommandCard {
         reason: assessment.reason(),
         alternative: assessment.alternative(),

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::card::{unsupported_architecture, unsupported_modality, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability};
 use super::catalog::catalog;
-use crate::hub::{encode_segment, is_gguf, normalize_endpoint, HubError, RepoListing};
-use crate::model::is_supported_architecture;
+use cmdai_hub::{encode_segment, is_gguf, normalize_endpoint, HubError, RepoListing};
+use cmdai_engine::model::is_supported_architecture;
 
 /// Results asked for per search.
 pub const SEARCH_LIMIT: usize = 20;
@@ -294,8 +294,10 @@ pub fn gguf_options(listing: &RepoListing) -> Vec<QuantOption> {
         .iter()
         .filter(|f| is_gguf(&f.path))
         .filter(|f| {
+            // Vision projectors and the parts of split files are not models on their own.
             let lower = f.path.to_ascii_lowercase();
-            !lower.contains("mmproj") && !(lower.contains("-of-") && lower.contains("-0000"))
+            let split_part = lower.contains("-of-") && lower.contains("-0000");
+            !(lower.contains("mmproj") || split_part)
         })
         .map(|f| QuantOption { quant: quant_label(&f.path), file: f.path.clone(), size: f.size })
         .collect();
@@ -412,7 +414,7 @@ mod tests {
 
     #[test]
     fn lists_loadable_gguf_files_with_their_quants() {
-        use crate::hub::RepoFile;
+        use cmdai_hub::RepoFile;
         let file = |path: &str, size: u64| RepoFile { path: path.into(), size: Some(size), sha256: None };
         let listing = RepoListing {
             commit: None,

@@ -1,4 +1,4 @@
-//! A fresh directory under Cargo's scratch dir for integration tests, removed on drop.
+//! A fresh directory under the system's temporary directory for a test, removed on drop.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,7 +9,7 @@ impl TempDir {
     pub fn new(name: &str) -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let unique = format!("{name}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(unique);
+        let dir = std::env::temp_dir().join("cmdai-tests").join(unique);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create a test directory");
         Self(dir)

@@ -4,12 +4,12 @@
 use std::ops::ControlFlow;
 
 use super::{advisor_messages, model_advice, parse_recommendations, Advice, AdviceConstraint, AdviceError, AdviceSource};
-use crate::chat::ChatTemplate;
+use cmdai_engine::chat::ChatTemplate;
 use crate::discover::card::DeviceBudget;
-use crate::generate::{constraint_vocab, generate_from, Clock, GenerateError, GenerateOptions, SamplingParams, Start};
-use crate::model::{KvCache, Transformer};
+use cmdai_engine::generate::{constraint_vocab, generate_from, Clock, GenerateError, GenerateOptions, SamplingParams, Start};
+use cmdai_engine::model::{KvCache, Transformer};
 use crate::suggest::{split_prompt, Prompt, SuggestError};
-use crate::tokenizer::Tokenizer;
+use cmdai_engine::tokenizer::Tokenizer;
 
 /// Room for two items with reasons at their longest.
 const MAX_ADVICE_TOKENS: usize = 400;

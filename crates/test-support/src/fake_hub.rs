@@ -11,7 +11,6 @@
 //! CDN route: `GET /cdn/{sha256}` with `Range: bytes=N-` (206, `Content-Range`, `Accept-Ranges`).
 //! Faults, queued and used once each: a cut connection, corrupt bytes, an ignored `Range`, an
 //! error status. Every request is recorded.
-#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -42,7 +41,7 @@ pub struct FakeFile {
 
 impl FakeFile {
     pub fn bytes(name: &str, data: Vec<u8>) -> Self {
-        let sha256 = cmdai_engine::hub::sha256_hex(&data);
+        let sha256 = cmdai_hub::sha256_hex(&data);
         let lfs = name.ends_with(".gguf");
         FakeFile { name: name.into(), size: data.len() as u64, content: Content::Bytes(Arc::new(data)), sha256, lfs }
     }

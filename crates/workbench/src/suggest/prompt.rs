@@ -4,7 +4,7 @@
 //! so a KV cache of that prefix can be reused for every request made in the same environment.
 
 use super::context::{OsKind, ShellKind, SuggestContext, Userland};
-use crate::chat::Message;
+use cmdai_engine::chat::Message;
 
 /// System prompt + few-shot turns + the final user turn (which alone carries `ctx.cwd` and `request`).
 pub fn messages(ctx: &SuggestContext, request: &str, explain: bool) -> Vec<Message> {

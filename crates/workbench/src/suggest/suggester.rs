@@ -4,10 +4,10 @@
 
 use std::ops::ControlFlow;
 
-use crate::chat::{ChatError, ChatTemplate, Message};
-use crate::generate::{constraint_vocab, generate_from, Clock, GenerateError, GenerateOptions, Generation, SamplingParams, Start};
-use crate::model::{KvCache, Transformer};
-use crate::tokenizer::{Tokenizer, TokenizerError};
+use cmdai_engine::chat::{ChatError, ChatTemplate, Message};
+use cmdai_engine::generate::{constraint_vocab, generate_from, Clock, GenerateError, GenerateOptions, Generation, SamplingParams, Start};
+use cmdai_engine::model::{KvCache, Transformer};
+use cmdai_engine::tokenizer::{Tokenizer, TokenizerError};
 
 use super::JsonCommandConstraint;
 

@@ -1,5 +1,4 @@
-//! Shared by the integration tests: where the real test models and golden files are.
-#![allow(dead_code)]
+//! The real test models (fetched by scripts/fetch-test-models.sh) and llama.cpp's golden files.
 
 use std::path::PathBuf;
 
@@ -17,6 +16,7 @@ pub fn test_model_path(file: &str) -> PathBuf {
     path
 }
 
+/// The repository's root directory.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -63,15 +63,6 @@ impl cmdai_engine::source::ByteSource for FileSource {
 pub fn model_metadata(file: &str) -> cmdai_engine::gguf::Metadata {
     let source = FileSource::open(file);
     futures::executor::block_on(cmdai_engine::gguf::GgufFile::read(&source)).expect("parse GGUF header").metadata
-}
-
-/// Generation in tests needs no real time.
-pub struct NoClock;
-
-impl cmdai_engine::generate::Clock for NoClock {
-    fn now_ms(&self) -> f64 {
-        0.0
-    }
 }
 
 /// A test model loaded on `device`, with its tokenizer.

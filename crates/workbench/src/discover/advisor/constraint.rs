@@ -3,7 +3,7 @@
 //! so even a tiny model answers with valid JSON naming real models.
 
 use crate::discover::catalog::catalog;
-use crate::generate::TokenConstraint;
+use cmdai_engine::generate::TokenConstraint;
 
 use super::MAX_RECOMMENDATIONS;
 

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::hub::format_size;
-use crate::model::is_supported_architecture;
+use cmdai_hub::format_size;
+use cmdai_engine::model::is_supported_architecture;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -162,7 +162,7 @@ impl DeviceBudget {
         };
         let fitting = quants.iter().find_map(|q| {
             let needs = self.needs(params, q.size?);
-            (needs <= self.memory_bytes).then(|| (q, needs))
+            (needs <= self.memory_bytes).then_some((q, needs))
         });
         match fitting {
             Some((q, needs)) => Runnability::Runnable {

@@ -4,10 +4,10 @@
 use serde_json::{json, Value};
 
 use super::AdviceError;
-use crate::chat::Message;
+use cmdai_engine::chat::Message;
 use crate::discover::card::{params_label, DeviceBudget};
 use crate::discover::catalog::catalog;
-use crate::hub::format_size;
+use cmdai_hub::format_size;
 
 /// The Hub's OpenAI-compatible inference router.
 pub const DEFAULT_ROUTER: &str = "https://router.huggingface.co/v1";

@@ -1,10 +1,10 @@
 //! Comparing the engine's output with llama.cpp's references (tests/golden/), apart from how
 //! the model is run: the native tests block on the engine, the browser tests await it, and both
 //! judge the numbers here.
-#![allow(dead_code)]
 
 use serde_json::Value;
 
+/// The token ids of a JSON array.
 pub fn ids(v: &Value) -> Vec<u32> {
     v.as_array().expect("id array").iter().map(|x| x.as_u64().expect("id") as u32).collect()
 }

@@ -56,7 +56,7 @@ pub fn default_alias() -> &'static Alias {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::{is_sha256, validate_repo_file, RepoId};
+    use crate::{is_sha256, validate_repo_file, RepoId};
 
     #[test]
     fn table_is_well_formed() {

@@ -1,6 +1,6 @@
 //! A corpus of messy model answers and the command (and explanation) that must be read from each.
 
-use cmdai_engine::suggest::{parse_suggestion, ParseError};
+use cmdai_workbench::suggest::{parse_suggestion, ParseError};
 
 /// (model output, expected command, expected explanation when the case checks it)
 const CORPUS: &[(&str, &str, Option<&str>)] = &[

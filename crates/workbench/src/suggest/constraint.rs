@@ -4,7 +4,7 @@
 //! fed from the current state. Tokens are classified once at construction so that `mask` only
 //! simulates the few tokens whose outcome is in doubt.
 
-use crate::generate::TokenConstraint;
+use cmdai_engine::generate::TokenConstraint;
 
 /// Most tokens the command may take before its string must be closed.
 const CMD_TOKEN_BUDGET: u16 = 160;

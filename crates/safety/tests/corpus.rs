@@ -1,10 +1,10 @@
 //! Corpus check of the safety validator: every dangerous command must be judged at exactly
 //! its listed level, and at most 2% of everyday commands may be rated above safe.
 
-use cmdai_engine::safety::{assess, Risk};
+use cmdai_safety::{assess, Risk};
 
-const DANGEROUS: &str = include_str!("safety/dangerous.tsv");
-const EVERYDAY: &str = include_str!("safety/everyday.txt");
+const DANGEROUS: &str = include_str!("corpus/dangerous.tsv");
+const EVERYDAY: &str = include_str!("corpus/everyday.txt");
 
 /// Lines that are neither blank nor `#` comments.
 fn entries(corpus: &str) -> impl Iterator<Item = &str> {
