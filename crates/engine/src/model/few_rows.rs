@@ -146,3 +146,63 @@ pub fn batched_matmul(a: Tensor<3>, b: Tensor<3>) -> Tensor<3> {
     }
     Tensor::from_dispatch(burn::backend::Dispatch::few_rows_matmul(a.into_dispatch(), b.into_dispatch()))
 }
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Tensor, TensorData};
+
+    use super::*;
+    use crate::backend::{select_device, BackendChoice};
+
+    /// Deterministic values in [-1, 1).
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    fn tensor<const D: usize>(shape: [usize; D], seed: u64, device: &Device) -> Tensor<D> {
+        Tensor::from_data(TensorData::new(values(shape.iter().product(), seed), shape), device)
+    }
+
+    fn host<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    fn assert_close(ours: Vec<f32>, burn: Vec<f32>, what: &str) {
+        assert_eq!(ours.len(), burn.len(), "{what}");
+        for (i, (a, b)) in ours.iter().zip(&burn).enumerate() {
+            assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{what}: element {i} is {a}, Burn's matmul says {b}");
+        }
+    }
+
+    /// The kernels against Burn's own matmul on the same GPU (lavapipe in CI), with operands
+    /// that are transposed views (strided) and inner sizes that fit no vector width.
+    #[test]
+    fn few_row_kernels_equal_burns_matmul() {
+        let device = futures::executor::block_on(select_device(BackendChoice::Gpu)).expect("a wgpu adapter (lavapipe in CI)").device;
+        assert!(on_gpu(&device));
+        let (k, n) = (37, 19);
+        for m in 1..=MAX_FEW_ROWS {
+            // a: [2, m, k] as the transpose of a [2, k, m] tensor; b: [2, k, n] likewise.
+            let a = tensor([2, k, m], (k * 100 + m) as u64, &device).swap_dims(1, 2);
+            let b = tensor([2, n, k], (k * 1000 + m) as u64, &device).swap_dims(1, 2);
+            let ours = host(batched_matmul(a.clone(), b.clone()));
+            assert_close(ours, host(a.matmul(b)), &format!("few_rows_matmul m={m} k={k}"));
+        }
+        // Widths that take vectors of 4, of 2 and none.
+        for cols in [64, 38, 37] {
+            let x = tensor([1, cols], cols as u64, &device);
+            // w: [rows, cols] as the transpose of a [cols, rows] tensor.
+            let w = tensor([cols, 23], 7 * cols as u64, &device).transpose();
+            let ours = host(vec_mat_transposed(x.clone(), &w));
+            assert_close(ours, host(x.matmul(w.transpose())), &format!("vec_mat_transposed cols={cols}"));
+        }
+    }
+}

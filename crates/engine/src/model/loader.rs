@@ -12,7 +12,7 @@ use std::sync::Arc;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::layers::{Attention, Block, FeedForward, Linear, RmsNorm, Rope};
-use super::matrix::{Matrix, RowSharded};
+use super::matrix::{Matrix, RowSharded, DEFAULT_MAX_BINDING_BYTES};
 use super::safetensors::SafetensorsFile;
 use super::transformer::Transformer;
 use super::{ModelConfig, ModelError};
@@ -20,9 +20,26 @@ use crate::gguf::{GgufError, GgufFile};
 use crate::quant::{BlockBytes, GgmlType, QuantMatrix};
 use crate::source::ByteSource;
 
+/// How a model is laid out on its device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The largest buffer one dense weight matrix may occupy on the device; larger ones are
+    /// split by rows (see [`RowSharded`]).
+    pub max_binding_bytes: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self { max_binding_bytes: DEFAULT_MAX_BINDING_BYTES }
+    }
+}
+
+/// How far a load has come, in groups of tensors (embedding, each block, the final norm, the head).
 #[derive(Debug, Clone, Copy)]
 pub struct LoadProgress {
+    /// Groups loaded so far.
     pub loaded: usize,
+    /// Groups in the whole model: embedding, each block and the final norm, plus the head when it is not tied.
     pub total: usize,
 }
 
@@ -128,6 +145,17 @@ pub async fn load_gguf<S: ByteSource + ?Sized>(
     device: &Device,
     progress: impl FnMut(LoadProgress),
 ) -> Result<Transformer, ModelError> {
+    load_gguf_with(file, source, device, LoadOptions::default(), progress).await
+}
+
+/// [`load_gguf`] with explicit [`LoadOptions`].
+pub async fn load_gguf_with<S: ByteSource + ?Sized>(
+    file: &GgufFile,
+    source: &S,
+    device: &Device,
+    options: LoadOptions,
+    progress: impl FnMut(LoadProgress),
+) -> Result<Transformer, ModelError> {
     let embedding = file.require_tensor("token_embd.weight")?;
     let vocab_size = embedding.shape().first().copied().unwrap_or(0);
     let tied = file.tensor("output.weight").is_none();
@@ -137,7 +165,7 @@ pub async fn load_gguf<S: ByteSource + ?Sized>(
         config.rope_freq_factors = Some(factors.into_f32("rope_freqs.weight")?);
     }
     let interleaved = config.arch.gguf_interleaved_rope;
-    build(config, &checkpoint, interleaved, device, progress).await
+    build(config, &checkpoint, interleaved, device, options, progress).await
 }
 
 /// Loads a Llama or Qwen2 model from `config.json` and its safetensors shards.
@@ -148,7 +176,7 @@ pub async fn load_safetensors<S: ByteSource>(
     progress: impl FnMut(LoadProgress),
 ) -> Result<Transformer, ModelError> {
     let config = ModelConfig::from_hf_json(config_json)?;
-    build(config, &Safetensors { shards }, false, device, progress).await
+    build(config, &Safetensors { shards }, false, device, LoadOptions::default(), progress).await
 }
 
 async fn build<C: Checkpoint>(
@@ -156,6 +184,7 @@ async fn build<C: Checkpoint>(
     checkpoint: &C,
     interleaved_rope: bool,
     device: &Device,
+    options: LoadOptions,
     mut progress: impl FnMut(LoadProgress),
 ) -> Result<Transformer, ModelError> {
     let c = &config;
@@ -168,7 +197,7 @@ async fn build<C: Checkpoint>(
     };
 
     // Flex is the CPU backend: there, matrices stay quantized (see the module comment).
-    let loader = Loader { checkpoint, device, keep_blocks: *device == Device::flex() };
+    let loader = Loader { checkpoint, device, keep_blocks: *device == Device::flex(), options };
     let embedding = loader.matrix("token_embd.weight", [c.vocab_size, h], None).await?;
     step(&mut progress);
 
@@ -226,6 +255,7 @@ struct Loader<'a, C> {
     checkpoint: &'a C,
     device: &'a Device,
     keep_blocks: bool,
+    options: LoadOptions,
 }
 
 impl<C: Checkpoint> Loader<'_, C> {
@@ -261,7 +291,7 @@ impl<C: Checkpoint> Loader<'_, C> {
         if let Some(hd) = rope_head_dim {
             data = deinterleave_rows(&data, cols, hd);
         }
-        Ok(Matrix::Dense(RowSharded::new(data, rows, cols, self.device)))
+        Ok(Matrix::Dense(RowSharded::new(data, rows, cols, self.device, self.options.max_binding_bytes)))
     }
 
     async fn linear(&self, base: &str, shape: [usize; 2], bias: bool, rope_head_dim: Option<usize>) -> Result<Linear, ModelError> {

@@ -57,7 +57,7 @@ fn host_f32(x: Tensor<2>) -> Vec<f32> {
 
 /// WebGPU's default limit on one storage binding; Burn asks adapters for their maximum, but
 /// browsers and software adapters often grant no more.
-const MAX_SHARD_BYTES: usize = 128 << 20;
+pub const DEFAULT_MAX_BINDING_BYTES: usize = 128 << 20;
 
 /// A dense `[rows, cols]` matrix kept as blocks of rows no bigger than one storage binding:
 /// the embedding tables of large vocabularies (Qwen's 151936 × 896 f32 is 519 MiB) exceed it.
@@ -70,8 +70,9 @@ pub struct RowSharded {
 }
 
 impl RowSharded {
-    pub fn new(data: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Self {
-        let rows_per_shard = (MAX_SHARD_BYTES / (cols * 4)).clamp(1, rows.max(1));
+    /// Splits `data` into shards of at most `max_shard_bytes` (but at least one row each).
+    pub fn new(data: Vec<f32>, rows: usize, cols: usize, device: &Device, max_shard_bytes: usize) -> Self {
+        let rows_per_shard = (max_shard_bytes / (cols * 4)).clamp(1, rows.max(1));
         let shards = if rows <= rows_per_shard {
             vec![Tensor::from_data(TensorData::new(data, [rows, cols]), device)]
         } else {

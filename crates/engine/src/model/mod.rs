@@ -18,32 +18,60 @@ mod few_rows;
 mod transformer;
 
 pub use config::{is_supported_architecture, ArchSpec, ModelConfig};
-pub use loader::{load_gguf, load_safetensors, LoadProgress};
+pub use loader::{load_gguf, load_gguf_with, load_safetensors, LoadOptions, LoadProgress};
 pub use snapshot::SnapshotError;
 pub use transformer::{KvCache, Logits, Transformer};
 
 use crate::gguf::GgufError;
 
+/// Why a model could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
+    /// Reading the GGUF file failed.
     #[error(transparent)]
     Gguf(#[from] GgufError),
+    /// Reading a safetensors file failed.
     #[error(transparent)]
     Safetensors(#[from] safetensors::SafetensorsError),
+    /// The checkpoint's architecture is neither Llama nor Qwen2.
     #[error("architecture '{0}' is not supported (supported: llama, qwen2)")]
     UnsupportedArchitecture(String),
+    /// A required hyper-parameter is absent from the GGUF metadata or `config.json`.
     #[error("the model metadata lacks '{0}'")]
     MissingMetadata(String),
+    /// A weight the architecture needs is absent from the checkpoint.
     #[error("the checkpoint has no tensor '{0}'")]
     MissingTensor(String),
+    /// The hyper-parameters are inconsistent, unsupported or malformed; also a forward pass over no tokens.
     #[error("invalid model configuration: {0}")]
     InvalidConfig(String),
+    /// A weight's shape (outermost first) differs from the one the configuration implies.
     #[error("tensor '{name}' has shape {got:?}, expected {expected:?}")]
-    ShapeMismatch { name: String, expected: Vec<usize>, got: Vec<usize> },
+    ShapeMismatch {
+        /// The tensor's name in the checkpoint.
+        name: String,
+        /// The shape the configuration implies.
+        expected: Vec<usize>,
+        /// The shape in the checkpoint.
+        got: Vec<usize>,
+    },
+    /// A forward pass would run past the model's context length.
     #[error("the prompt and output need {needed} tokens but the model's context holds {limit}")]
-    ContextOverflow { needed: usize, limit: usize },
+    ContextOverflow {
+        /// Positions the request needs (cached, new and to be generated).
+        needed: usize,
+        /// The model's context length.
+        limit: usize,
+    },
+    /// A token id is not below the vocabulary size.
     #[error("token id {id} is outside the vocabulary ({vocab} tokens)")]
-    TokenOutOfRange { id: u32, vocab: usize },
+    TokenOutOfRange {
+        /// The offending token id.
+        id: u32,
+        /// The vocabulary size.
+        vocab: usize,
+    },
+    /// Reading results back from the device failed.
     #[error("reading results from the device failed: {0}")]
     Device(String),
 }
