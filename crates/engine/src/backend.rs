@@ -4,6 +4,7 @@
 use burn::tensor::wgpu::wgpu;
 use burn::tensor::{Device, DeviceKind};
 
+/// Which device to run the model on, as the `--backend` option spells it: `auto`, `gpu` or `cpu`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BackendChoice {
     /// A hardware GPU if there is one, else the CPU.
@@ -11,6 +12,7 @@ pub enum BackendChoice {
     Auto,
     /// wgpu on whatever adapter it finds, software rasterizers (llvmpipe, SwiftShader) included.
     Gpu,
+    /// Burn's flex backend on the CPU, even when a GPU is present.
     Cpu,
 }
 
@@ -26,18 +28,24 @@ impl std::str::FromStr for BackendChoice {
     }
 }
 
+/// The device [`select_device`] chose, with a description to show the user.
 #[derive(Debug, Clone)]
 pub struct SelectedDevice {
+    /// The Burn device to load the model onto.
     pub device: Device,
+    /// Whether the model runs through wgpu (a software rasterizer included) rather than flex on the CPU.
     pub is_gpu: bool,
     /// "wgpu: NVIDIA GeForce RTX 4070 (Vulkan, DiscreteGpu)" or "cpu: flex".
     pub description: String,
 }
 
+/// Why [`select_device`] could not provide the device asked for.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
+    /// [`BackendChoice::Gpu`] was asked for but wgpu found no adapter.
     #[error("no GPU adapter found (wgpu saw none); use --backend cpu")]
     NoAdapter,
+    /// wgpu found an adapter but creating a device on it failed.
     #[error("could not initialise the GPU: {0}")]
     Init(String),
 }

@@ -14,34 +14,44 @@ use serde::{Deserialize, Serialize};
 /// One chat message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
+    /// Who speaks: `system`, `user`, `assistant`, or any other role the template knows (such as `tool`).
     pub role: String,
+    /// The text of the message, inserted by the template as it is.
     pub content: String,
 }
 
 impl Message {
+    /// A message with any role.
     pub fn new(role: impl Into<String>, content: impl Into<String>) -> Self {
         Message { role: role.into(), content: content.into() }
     }
 
+    /// A `system` message: instructions that frame the conversation.
     pub fn system(content: impl Into<String>) -> Self {
         Self::new("system", content)
     }
 
+    /// A `user` message: what the person asks.
     pub fn user(content: impl Into<String>) -> Self {
         Self::new("user", content)
     }
 
+    /// An `assistant` message: an earlier reply of the model.
     pub fn assistant(content: impl Into<String>) -> Self {
         Self::new("assistant", content)
     }
 }
 
+/// Why a chat template could not be compiled or rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
+    /// The template source is not valid Jinja (reported by [`ChatTemplate::new`]).
     #[error("chat template does not parse: {0}")]
     Syntax(String),
+    /// The template called `raise_exception`, e.g. because it does not accept the order of the roles.
     #[error("chat template raised an exception: {0}")]
     Raised(String),
+    /// Rendering failed for another reason, such as an undefined function or a type error.
     #[error("chat template failed to render: {0}")]
     Render(String),
 }
@@ -125,6 +135,7 @@ impl ChatTemplate {
         self
     }
 
+    /// The Jinja source the template was compiled from.
     pub fn source(&self) -> &str {
         &self.source
     }

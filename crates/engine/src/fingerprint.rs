@@ -1,6 +1,7 @@
 //! A stable 64-bit hash (FNV-1a) for naming cached things, such as prompt-prefix KV caches.
 //! std's hasher may change between releases; names on disk or in browser storage must not.
 
+/// A 64-bit FNV-1a hasher; the field is the running hash, which [`Default`] sets to the FNV offset basis.
 #[derive(Debug, Clone, Copy)]
 pub struct Fnv(pub u64);
 
@@ -11,6 +12,7 @@ impl Default for Fnv {
 }
 
 impl Fnv {
+    /// Feeds `bytes` into the hash.
     pub fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.0 ^= u64::from(b);
@@ -18,6 +20,7 @@ impl Fnv {
         }
     }
 
+    /// Feeds token ids into the hash, each as four little-endian bytes.
     pub fn write_tokens(&mut self, tokens: &[u32]) {
         for id in tokens {
             self.write(&id.to_le_bytes());

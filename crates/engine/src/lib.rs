@@ -1,6 +1,7 @@
 //! cmdai's engine: reads GGUF models, tokenizes, runs Qwen2/Llama models with Burn, generates.
 //!
 //! Platform-free: no filesystem, network or browser calls. Bytes arrive through [`source::ByteSource`].
+#![warn(missing_docs)]
 
 pub mod backend;
 pub mod chat;

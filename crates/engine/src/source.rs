@@ -9,14 +9,25 @@ use std::sync::Arc;
 /// Memory that may be kept for as long as a model lives (a native memory map).
 pub type SharedMemory = Arc<dyn AsRef<[u8]> + Send + Sync>;
 
+/// Why a read from a [`ByteSource`] failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
+    /// The read would go past the end of the source; offset and sizes in bytes.
     #[error("read of {len} bytes at offset {offset} is past the end of the source ({size} bytes)")]
-    OutOfBounds { offset: u64, len: u64, size: u64 },
+    OutOfBounds {
+        /// Where the read started, in bytes.
+        offset: u64,
+        /// Bytes asked for.
+        len: u64,
+        /// Size of the source in bytes.
+        size: u64,
+    },
+    /// The underlying storage failed (a file, a memory map, the browser's storage).
     #[error("read failed: {0}")]
     Io(String),
 }
 
+/// Random-access, read-only bytes of a model file.
 pub trait ByteSource {
     /// Total size in bytes.
     fn size(&self) -> u64;

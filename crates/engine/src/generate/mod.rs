@@ -16,12 +16,16 @@ use crate::tokenizer::{TokenKind, Tokenizer};
 /// Milliseconds from some fixed point; the shells supply one (`Instant` natively,
 /// `performance.now()` in the browser) since the engine has no clock of its own.
 pub trait Clock {
+    /// The current time in milliseconds; only differences between two calls are used.
     fn now_ms(&self) -> f64;
 }
 
+/// Settings of one [`generate`] call.
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
+    /// The most tokens to generate; the prompt plus this many must fit the model's context length.
     pub max_tokens: usize,
+    /// How each next token is picked.
     pub sampling: SamplingParams,
     /// Generation ends before any of these would be printed.
     pub stop_strings: Vec<String>,
@@ -35,25 +39,34 @@ impl Default for GenerateOptions {
     }
 }
 
+/// Why generation ended (serialized in snake_case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
+    /// The model produced an end-of-generation token (only with [`GenerateOptions::stop_at_eos`]).
     Eos,
     /// The [`TokenConstraint`] was complete.
     Complete,
+    /// A stop string appeared; the text ends before it.
     StopString,
+    /// [`GenerateOptions::max_tokens`] tokens were generated.
     MaxTokens,
+    /// The `on_text` callback returned `Break`.
     Cancelled,
 }
 
+/// Token counts and durations of one generation; times in milliseconds of the [`Clock`].
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Timings {
+    /// Tokens in the prompt, cached ones included.
     pub prompt_tokens: usize,
     /// Prompt tokens taken from a reused cache, not computed.
     pub cached_tokens: usize,
+    /// Tokens sampled, an end-of-generation token included.
     pub generated_tokens: usize,
     /// Prompt processing, up to the first sampled token.
     pub prefill_ms: f64,
+    /// From the first sampled token to the end of generation.
     pub decode_ms: f64,
 }
 
@@ -72,25 +85,42 @@ fn per_second(n: usize, ms: f64) -> f64 {
     if ms > 0.0 { n as f64 * 1000.0 / ms } else { 0.0 }
 }
 
+/// The outcome of [`generate`].
 #[derive(Debug, Clone, Serialize)]
 pub struct Generation {
+    /// The prompt's token ids, as passed in.
     pub prompt_ids: Vec<u32>,
+    /// The generated token ids, ending with the end-of-generation token when the reason is [`StopReason::Eos`].
     pub ids: Vec<u32>,
+    /// The text handed to `on_text`, without any stop string.
     pub text: String,
+    /// Why generation ended.
     pub stop_reason: StopReason,
+    /// Token counts and durations.
     pub timings: Timings,
 }
 
+/// Why [`generate`] failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
+    /// The forward pass failed, or the prompt plus `max_tokens` exceeds the context length.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// The [`SamplingParams`] are out of range (see [`SamplingParams::validate`]).
     #[error("invalid sampling settings: {0}")]
     Sampling(String),
+    /// There are no prompt tokens to predict from.
     #[error("the prompt is empty")]
     EmptyPrompt,
+    /// The [`Start`] cache holds the whole prompt or more; it must leave at least the last prompt token.
     #[error("the reused cache holds {cached} tokens but the prompt has only {prompt}")]
-    PrefixTooLong { cached: usize, prompt: usize },
+    PrefixTooLong {
+        /// Tokens already in the cache.
+        cached: usize,
+        /// Tokens in the prompt.
+        prompt: usize,
+    },
+    /// Turning the generated ids into text failed.
     #[error(transparent)]
     Tokenizer(#[from] crate::tokenizer::TokenizerError),
 }
@@ -144,6 +174,7 @@ pub struct Start<'a> {
     /// Holds the first `cache.len()` prompt tokens already (a reused prefix); it must be
     /// shorter than the prompt, since the last prompt position yields the first logits.
     pub cache: KvCache,
+    /// Restricts every sampled token, when set.
     pub constraint: Option<&'a mut dyn TokenConstraint>,
 }
 

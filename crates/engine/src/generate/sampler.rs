@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How a [`Sampler`] picks tokens; the defaults are llama.cpp's (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SamplingParams {
     /// 0 picks the most likely token (greedy).
@@ -17,6 +18,7 @@ pub struct SamplingParams {
     pub repetition_penalty: f32,
     /// How many recent tokens the penalty looks at.
     pub repeat_last_n: usize,
+    /// Seeds the random generator: the same seed, settings and logits give the same tokens.
     pub seed: u64,
 }
 
@@ -27,10 +29,12 @@ impl Default for SamplingParams {
 }
 
 impl SamplingParams {
+    /// Always the most likely token (temperature 0); the other settings are the defaults.
     pub fn greedy() -> Self {
         Self { temperature: 0.0, ..Self::default() }
     }
 
+    /// Checks the ranges (temperature >= 0, top-p in (0, 1], min-p in [0, 1], penalty > 0); the error names the bad one.
     pub fn validate(&self) -> Result<(), String> {
         let finite = |v: f32| v.is_finite();
         if !finite(self.temperature) || self.temperature < 0.0 {
@@ -85,12 +89,14 @@ impl Rng {
     }
 }
 
+/// Picks tokens from logits as its [`SamplingParams`] say, with its own seeded random generator.
 pub struct Sampler {
     params: SamplingParams,
     rng: Rng,
 }
 
 impl Sampler {
+    /// A sampler whose random generator starts from `params.seed`.
     pub fn new(params: SamplingParams) -> Self {
         let rng = Rng::new(params.seed);
         Self { params, rng }
@@ -158,6 +164,7 @@ impl Sampler {
     }
 }
 
+/// Index of the largest logit (the first of equal ones; 0 for an empty slice).
 pub fn argmax(logits: &[f32]) -> u32 {
     let mut best = 0;
     for (i, &l) in logits.iter().enumerate() {

@@ -1,6 +1,7 @@
 //! Incremental release of generated text: holds back what may still turn into a stop string
 //! and an incomplete UTF-8 character at the end (shown as U+FFFD by the decoder).
 
+/// Releases generated text once it is certain, and ends it at the first stop string.
 pub struct StopStrings {
     stops: Vec<String>,
     /// Text handed out so far.
@@ -8,6 +9,7 @@ pub struct StopStrings {
 }
 
 impl StopStrings {
+    /// Watches for `stops`; empty strings are ignored.
     pub fn new(stops: &[String]) -> Self {
         Self { stops: stops.iter().filter(|s| !s.is_empty()).cloned().collect(), emitted: String::new() }
     }
@@ -43,6 +45,7 @@ impl StopStrings {
         self.release(text, done, text.len())
     }
 
+    /// All text released so far: the final output.
     pub fn into_emitted(self) -> String {
         self.emitted
     }

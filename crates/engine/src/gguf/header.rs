@@ -11,15 +11,20 @@ const MAX_DIMS: u32 = 4;
 /// Deeper nesting than this is corruption, not a real model.
 const MAX_ARRAY_DEPTH: usize = 8;
 
+/// One tensor's entry in a GGUF header: name, shape, type and where its data lies.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TensorInfo {
+    /// The tensor's name, e.g. `blk.0.attn_q.weight`.
     pub name: String,
     /// Dimensions in ggml order: `dims[0]` is the contiguous one (a row's length).
     pub dims: Vec<u64>,
+    /// The element type (block format) of the data.
     pub ty: GgmlType,
     /// Offset from the start of the data section.
     pub offset: u64,
+    /// Number of elements: the product of `dims`.
     pub n_elements: u64,
+    /// Size of the data in bytes.
     pub n_bytes: u64,
 }
 

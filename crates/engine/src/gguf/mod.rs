@@ -16,29 +16,52 @@ pub use value::{Metadata, Value, ValueType};
 use crate::quant::{self, BlockBytes, GgmlType, QuantError};
 use crate::source::{ByteSource, SourceError};
 
+/// The four bytes every GGUF file starts with.
 pub const MAGIC: [u8; 4] = *b"GGUF";
+/// Alignment of the tensor data in bytes when `general.alignment` is absent.
 pub const DEFAULT_ALIGNMENT: u64 = 32;
 
+/// Why a GGUF file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum GgufError {
+    /// The file does not start with `GGUF`; holds the four bytes it starts with.
     #[error("not a GGUF file (magic bytes are {0:02x?}, expected \"GGUF\")")]
     BadMagic([u8; 4]),
+    /// The header's version is neither 2 nor 3.
     #[error("GGUF version {0} is not supported (only versions 2 and 3)")]
     UnsupportedVersion(u32),
+    /// The file ends before its header or a tensor's data does.
     #[error("the file is truncated: {0}")]
     Truncated(String),
+    /// A header field is impossible (a count, size, offset, alignment or value type); the message says which.
     #[error("corrupt GGUF header: {0}")]
     Corrupt(String),
+    /// A tensor's ggml type id is unknown or belongs to a retired layout.
     #[error("tensor '{name}' has unknown ggml type id {id}")]
-    UnknownTensorType { name: String, id: u32 },
+    UnknownTensorType {
+        /// The tensor's name.
+        name: String,
+        /// The type id found in the header.
+        id: u32,
+    },
+    /// Two tensor infos share a name.
     #[error("tensor '{0}' appears more than once")]
     DuplicateTensor(String),
+    /// Two metadata entries share a key.
     #[error("metadata key '{0}' appears more than once")]
     DuplicateKey(String),
+    /// A tensor the caller requires is not in the file.
     #[error("no tensor named '{0}' in the model file")]
     MissingTensor(String),
+    /// A tensor's data could not be dequantized.
     #[error("tensor '{name}': {source}")]
-    Dequantize { name: String, source: QuantError },
+    Dequantize {
+        /// The tensor's name.
+        name: String,
+        /// What was wrong with its data.
+        source: QuantError,
+    },
+    /// Reading the underlying bytes failed.
     #[error(transparent)]
     Source(#[from] SourceError),
 }
@@ -46,13 +69,17 @@ pub enum GgufError {
 /// A parsed GGUF header plus where each tensor's bytes live.
 #[derive(Debug, Clone)]
 pub struct GgufFile {
+    /// GGUF format version: 2 or 3.
     pub version: u32,
+    /// The header's key/value pairs.
     pub metadata: Metadata,
     /// Tensors in file order.
     pub tensors: Vec<TensorInfo>,
+    /// Alignment of the tensor data in bytes (`general.alignment`, default 32); a power of two.
     pub alignment: u64,
     /// Absolute offset of the tensor data section.
     pub data_offset: u64,
+    /// Size of the whole file in bytes.
     pub file_size: u64,
     by_name: HashMap<String, usize>,
 }
@@ -84,10 +111,12 @@ impl GgufFile {
         }
     }
 
+    /// The tensor named `name`, if the file has one.
     pub fn tensor(&self, name: &str) -> Option<&TensorInfo> {
         self.by_name.get(name).map(|&i| &self.tensors[i])
     }
 
+    /// The tensor named `name`, or [`GgufError::MissingTensor`].
     pub fn require_tensor(&self, name: &str) -> Result<&TensorInfo, GgufError> {
         self.tensor(name).ok_or_else(|| GgufError::MissingTensor(name.to_string()))
     }
@@ -138,10 +167,11 @@ impl GgufFile {
                 None => mix.push((t.ty, t.n_elements)),
             }
         }
-        mix.sort_by(|a, b| b.1.cmp(&a.1));
+        mix.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
         mix
     }
 
+    /// Total number of elements over all tensors.
     pub fn parameter_count(&self) -> u64 {
         self.tensors.iter().map(|t| t.n_elements).sum()
     }

@@ -3,6 +3,7 @@
 
 use super::ArchSpec;
 
+/// The Llama architecture (`llama` in GGUF and in `config.json`).
 pub const SPEC: ArchSpec = ArchSpec {
     gguf_name: "llama",
     hf_model_type: "llama",

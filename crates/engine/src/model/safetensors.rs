@@ -10,12 +10,16 @@ use crate::source::{ByteSource, SourceError};
 /// Headers past this size are corruption, not a model (real ones are well under 1 MB).
 const MAX_HEADER_BYTES: u64 = 100 << 20;
 
+/// Why a safetensors file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SafetensorsError {
+    /// The header is too long, not valid JSON, or inconsistent with the file.
     #[error("safetensors header: {0}")]
     Header(String),
+    /// A tensor (first field) has a dtype (second field) that cannot be converted to f32.
     #[error("tensor '{0}' has dtype {1}, only F32, F16 and BF16 can be loaded")]
     UnsupportedDtype(String, String),
+    /// Reading the underlying bytes failed.
     #[error(transparent)]
     Source(#[from] SourceError),
 }
@@ -27,21 +31,28 @@ struct RawInfo {
     data_offsets: [u64; 2],
 }
 
+/// One tensor's entry in a safetensors header.
 #[derive(Debug, Clone)]
 pub struct TensorEntry {
+    /// Element type as safetensors names it: `F32`, `F16`, `BF16`, ...
     pub dtype: String,
+    /// Shape, outermost first.
     pub shape: Vec<usize>,
     /// Absolute byte range in the file.
     pub start: u64,
+    /// End of the byte range in the file (exclusive).
     pub end: u64,
 }
 
+/// A parsed safetensors header: where each tensor's bytes lie.
 #[derive(Debug, Clone)]
 pub struct SafetensorsFile {
+    /// Tensor entries by name (the `__metadata__` entry left out).
     pub tensors: HashMap<String, TensorEntry>,
 }
 
 impl SafetensorsFile {
+    /// Reads and checks the header: each tensor's byte range must lie in the file and match its shape and dtype.
     pub async fn read<S: ByteSource + ?Sized>(source: &S) -> Result<Self, SafetensorsError> {
         let size = source.size();
         let mut len = [0u8; 8];

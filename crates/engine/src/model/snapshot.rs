@@ -14,16 +14,26 @@ const MAGIC: &[u8; 4] = b"CMKV";
 const VERSION: u32 = 1;
 const HEADER_BYTES: usize = 4 + 5 * 4;
 
+/// Why [`Transformer::load_cache`] rejected a KV-cache snapshot.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SnapshotError {
+    /// The bytes do not start with the magic `CMKV` (or are shorter than a header).
     #[error("not a cmdai KV-cache snapshot")]
     BadMagic,
+    /// The snapshot's format version is not one this build reads.
     #[error("KV-cache snapshot version {0} is not supported")]
     Version(u32),
+    /// The snapshot's layers, KV heads or head dimension differ from the model's, or it is longer than its context.
     #[error("the KV-cache snapshot was made for another model shape")]
     WrongModel,
+    /// The byte count differs from the one the header implies.
     #[error("the KV-cache snapshot is {got} bytes, expected {expected}")]
-    Length { expected: usize, got: usize },
+    Length {
+        /// Bytes the header implies.
+        expected: usize,
+        /// Bytes given.
+        got: usize,
+    },
 }
 
 impl Transformer {

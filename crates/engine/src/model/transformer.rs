@@ -6,7 +6,9 @@ use super::layers::{causal_mask, Block, LayerCache, RmsNorm, Rope};
 use super::matrix::Matrix;
 use super::{ModelConfig, ModelError};
 
+/// A loaded decoder-only model, ready to run forward passes on its device.
 pub struct Transformer {
+    /// The hyper-parameters the model was built from.
     pub config: ModelConfig,
     pub(super) embedding: Matrix,
     pub(super) blocks: Vec<Block>,
@@ -31,6 +33,7 @@ impl KvCache {
         self.len
     }
 
+    /// Whether no positions have been processed yet.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -40,15 +43,19 @@ impl KvCache {
 /// forward pass, so prefill computes it for the last position only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Logits {
+    /// Only the last position: all that sampling the next token needs.
     Last,
+    /// Every position passed in, e.g. to score a whole text.
     All,
 }
 
 impl Transformer {
+    /// The device the weights live on.
     pub fn device(&self) -> &Device {
         &self.device
     }
 
+    /// An empty cache, to start a new sequence.
     pub fn new_cache(&self) -> KvCache {
         KvCache { layers: (0..self.config.n_layers).map(|_| LayerCache::default()).collect(), len: 0 }
     }

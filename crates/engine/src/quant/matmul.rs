@@ -35,11 +35,19 @@ const TILE_BYTES: usize = 256 << 10;
 /// The bytes of a matrix's blocks: its own, or a range of memory shared with the model file.
 #[derive(Clone)]
 pub enum BlockBytes {
+    /// Bytes the matrix owns.
     Owned(Vec<u8>),
-    Shared { memory: SharedMemory, range: Range<usize> },
+    /// A byte range of memory shared with the source, such as a memory-mapped model file.
+    Shared {
+        /// The whole shared memory, kept alive for as long as the matrix.
+        memory: SharedMemory,
+        /// Where the matrix's bytes lie in `memory`.
+        range: Range<usize>,
+    },
 }
 
 impl BlockBytes {
+    /// The bytes themselves.
     pub fn as_slice(&self) -> &[u8] {
         match self {
             BlockBytes::Owned(v) => v,
@@ -99,14 +107,17 @@ impl QuantMatrix {
         Ok(Self { ty, rows, cols, row_bytes, data })
     }
 
+    /// The block format of the weights.
     pub fn ty(&self) -> GgmlType {
         self.ty
     }
 
+    /// Number of rows: the outputs of [`matmul_transposed`](Self::matmul_transposed).
     pub fn rows(&self) -> usize {
         self.rows
     }
 
+    /// Number of columns (elements per row), a multiple of the type's block length.
     pub fn cols(&self) -> usize {
         self.cols
     }

@@ -38,39 +38,73 @@ mod tests;
 #[allow(non_camel_case_types)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GgmlType {
+    /// 32-bit IEEE float.
     F32,
+    /// 16-bit IEEE half float.
     F16,
+    /// 4-bit, blocks of 32 with an f16 scale (4.5 bits per weight).
     Q4_0,
+    /// 4-bit, blocks of 32 with an f16 scale and minimum (5 bits per weight).
     Q4_1,
+    /// 5-bit, blocks of 32 with an f16 scale (5.5 bits per weight).
     Q5_0,
+    /// 5-bit, blocks of 32 with an f16 scale and minimum (6 bits per weight).
     Q5_1,
+    /// 8-bit, blocks of 32 with an f16 scale (8.5 bits per weight).
     Q8_0,
+    /// 8-bit, blocks of 32 with an f16 scale and sum; a matmul scratch format, not decoded here.
     Q8_1,
+    /// 2-bit k-quant, 256-element super-blocks (2.625 bits per weight).
     Q2K,
+    /// 3-bit k-quant, 256-element super-blocks (3.4375 bits per weight).
     Q3K,
+    /// 4-bit k-quant, 256-element super-blocks (4.5 bits per weight).
     Q4K,
+    /// 5-bit k-quant, 256-element super-blocks (5.5 bits per weight).
     Q5K,
+    /// 6-bit k-quant, 256-element super-blocks (6.5625 bits per weight).
     Q6K,
+    /// 8-bit k-quant with an f32 scale and block sums; the activation format of k-quant dot products.
     Q8K,
+    /// 2-bit i-quant (2.0625 bits per weight); sized, not decoded here.
     IQ2XXS,
+    /// 2-bit i-quant (2.3125 bits per weight); sized, not decoded here.
     IQ2XS,
+    /// 3-bit i-quant (3.0625 bits per weight); sized, not decoded here.
     IQ3XXS,
+    /// 1-bit i-quant (1.5625 bits per weight); sized, not decoded here.
     IQ1S,
+    /// 4-bit non-linear codebook, blocks of 32 with an f16 scale (4.5 bits per weight).
     IQ4NL,
+    /// 3-bit i-quant (3.4375 bits per weight); sized, not decoded here.
     IQ3S,
+    /// 2-bit i-quant (2.5625 bits per weight); sized, not decoded here.
     IQ2S,
+    /// 4-bit non-linear codebook, 256-element super-blocks with 6-bit scales (4.25 bits per weight).
     IQ4XS,
+    /// Signed 8-bit integer; not decoded here.
     I8,
+    /// Signed 16-bit integer; not decoded here.
     I16,
+    /// Signed 32-bit integer; not decoded here.
     I32,
+    /// Signed 64-bit integer; not decoded here.
     I64,
+    /// 64-bit IEEE float; not decoded here.
     F64,
+    /// 1-bit i-quant (1.75 bits per weight); sized, not decoded here.
     IQ1M,
+    /// bfloat16: the upper half of an f32.
     BF16,
+    /// Ternary (-d, 0 or +d), five trits to a byte (1.6875 bits per weight).
     TQ1_0,
+    /// Ternary (-d, 0 or +d), two bits per weight plus an f16 scale (2.0625 bits per weight).
     TQ2_0,
+    /// 4-bit float (E2M1), blocks of 32 with an E8M0 scale (4.25 bits per weight).
     MXFP4,
+    /// 4-bit float (E2M1), blocks of 64 with a UE4M3 scale per 16 elements (4.5 bits per weight).
     NVFP4,
+    /// 1-bit, blocks of 128 in 18 bytes (1.125 bits per weight); sized, not decoded here.
     Q1_0,
 }
 
@@ -247,21 +281,32 @@ impl fmt::Display for GgmlType {
     }
 }
 
+/// Why GGML blocks could not be decoded or wrapped as a matrix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QuantError {
+    /// The type has no decoder here (see [`GgmlType::can_dequantize`]).
     #[error("dequantizing {0} tensors is not supported")]
     Unsupported(GgmlType),
+    /// An element count is not a whole number of blocks.
     #[error("{ty}: {elements} elements is not a whole number of {block_len}-element blocks")]
     NotBlockMultiple {
+        /// The block format.
         ty: GgmlType,
+        /// The element count asked for.
         elements: usize,
+        /// Elements per block of `ty`.
         block_len: usize,
     },
+    /// The data is not the size the element count needs.
     #[error("{ty}: {elements} elements need {expected} bytes, got {actual}")]
     BadLength {
+        /// The block format.
         ty: GgmlType,
+        /// Elements the data should hold.
         elements: usize,
+        /// Bytes those elements take.
         expected: usize,
+        /// Bytes given.
         actual: usize,
     },
 }

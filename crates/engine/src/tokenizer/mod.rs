@@ -39,41 +39,91 @@ use std::fmt;
 
 pub use stream::TokenStream;
 
+/// A token's index in the vocabulary.
 pub type TokenId = u32;
 
 /// Everything that can go wrong building or using a [`Tokenizer`].
 #[derive(Debug, thiserror::Error)]
 pub enum TokenizerError {
+    /// A required `tokenizer.ggml.*` key is absent.
     #[error("GGUF metadata has no `{0}` key")]
     MissingKey(&'static str),
+    /// A metadata key holds a value of the wrong type.
     #[error("GGUF metadata key `{key}` is not {expected}")]
-    WrongType { key: &'static str, expected: &'static str },
+    WrongType {
+        /// The metadata key.
+        key: &'static str,
+        /// The type it should have, e.g. "a string array".
+        expected: &'static str,
+    },
+    /// A per-token array (token types, scores) is shorter than the vocabulary.
     #[error("GGUF metadata key `{key}` has {found} entries, fewer than the {expected} tokens")]
-    ShortArray { key: &'static str, found: usize, expected: usize },
+    ShortArray {
+        /// The metadata key.
+        key: &'static str,
+        /// Entries in the array.
+        found: usize,
+        /// Tokens in the vocabulary.
+        expected: usize,
+    },
+    /// `tokenizer.ggml.model` is neither `gpt2` (byte-level BPE) nor `llama` (SentencePiece).
     #[error("tokenizer model `{0}` is not supported (supported: `gpt2` byte-level BPE, `llama` SentencePiece)")]
     UnsupportedModel(String),
+    /// `tokenizer.ggml.pre` names a pre-tokenizer not in `pre.rs`; `known` lists those that are.
     #[error("unknown pre-tokenizer `{name}` (tokenizer.ggml.pre); known: {known}")]
-    UnknownPreTokenizer { name: String, known: String },
+    UnknownPreTokenizer {
+        /// The name in the file.
+        name: String,
+        /// The names this crate knows, comma-separated.
+        known: String,
+    },
+    /// The vocabulary has no tokens.
     #[error("the vocabulary is empty")]
     EmptyVocab,
+    /// Two ids share the same vocab string.
     #[error("duplicate token {text:?} at ids {first} and {second}")]
-    DuplicateToken { text: String, first: u32, second: u32 },
+    DuplicateToken {
+        /// The vocab string.
+        text: String,
+        /// The lower id holding it.
+        first: u32,
+        /// The higher id holding it.
+        second: u32,
+    },
+    /// BOS or EOS is to be added (the `flag` setting) but the model declares no such token.
     #[error("{flag} is true but the model has no {what} token")]
-    MissingSpecialToken { flag: &'static str, what: &'static str },
+    MissingSpecialToken {
+        /// The setting that asks for the token, e.g. `add_bos_token`.
+        flag: &'static str,
+        /// The token missing: `BOS` or `EOS`.
+        what: &'static str,
+    },
+    /// Decoding met an id not below the vocabulary size.
     #[error("token id {id} is out of range (vocabulary size {vocab_size})")]
-    TokenOutOfRange { id: TokenId, vocab_size: usize },
+    TokenOutOfRange {
+        /// The offending token id.
+        id: TokenId,
+        /// The vocabulary size.
+        vocab_size: usize,
+    },
+    /// SentencePiece byte fallback needs a `<0xXX>` token the vocabulary lacks.
     #[error("the vocabulary has no byte token for 0x{0:02X}")]
     MissingByteToken(u8),
+    /// `tokenizer.json` could not be parsed or is inconsistent.
     #[error("invalid tokenizer.json: {0}")]
     InvalidJson(String),
+    /// `tokenizer_config.json` is not a valid JSON object.
     #[error("invalid tokenizer_config.json: {0}")]
     InvalidConfig(String),
+    /// The Hugging Face tokenizer could not be built, e.g. a pre-tokenizer regex did not compile.
     #[error("tokenizer construction failed: {0}")]
     Build(String),
+    /// The Hugging Face pipeline failed on a fragment of text.
     #[error("encoding failed: {0}")]
     Encode(String),
 }
 
+/// A result with [`TokenizerError`] as the default error.
 pub type Result<T, E = TokenizerError> = std::result::Result<T, E>;
 
 /// A token's type, as GGUF `tokenizer.ggml.token_type` stores it.
@@ -96,6 +146,7 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
+    /// The kind for a `tokenizer.ggml.token_type` value; unknown values give [`TokenKind::Undefined`].
     pub fn from_gguf(token_type: i64) -> Self {
         match token_type {
             1 => TokenKind::Normal,
@@ -137,20 +188,31 @@ enum Encoder {
 /// The special token ids a model declares.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SpecialTokens {
+    /// Beginning of sequence, put first by [`Tokenizer::encode`] when the model adds BOS.
     pub bos: Option<TokenId>,
+    /// End of sequence.
     pub eos: Option<TokenId>,
     /// End of turn (`<|im_end|>`, `<|eot_id|>`, ...).
     pub eot: Option<TokenId>,
     /// End of message (`<|eom_id|>`).
     pub eom: Option<TokenId>,
+    /// The unknown token, for text the vocabulary cannot spell.
     pub unk: Option<TokenId>,
+    /// Separator between segments, for models that use one.
     pub sep: Option<TokenId>,
+    /// Padding.
     pub pad: Option<TokenId>,
+    /// Fill-in-the-middle: marks the prefix (`<|fim_prefix|>`).
     pub fim_pre: Option<TokenId>,
+    /// Fill-in-the-middle: marks the suffix (`<|fim_suffix|>`).
     pub fim_suf: Option<TokenId>,
+    /// Fill-in-the-middle: where the middle is to be generated (`<|fim_middle|>`).
     pub fim_mid: Option<TokenId>,
+    /// Fill-in-the-middle padding (`<|fim_pad|>`).
     pub fim_pad: Option<TokenId>,
+    /// Repository name marker of repository-level completion (`<|repo_name|>`).
     pub fim_rep: Option<TokenId>,
+    /// File separator of repository-level completion (`<|file_sep|>`).
     pub fim_sep: Option<TokenId>,
 }
 
@@ -224,22 +286,27 @@ impl Tokenizer {
         self.texts.len()
     }
 
+    /// The special token ids the model declares.
     pub fn special_tokens(&self) -> &SpecialTokens {
         &self.special
     }
 
+    /// The beginning-of-sequence id, if the model has one.
     pub fn bos_id(&self) -> Option<TokenId> {
         self.special.bos
     }
 
+    /// The end-of-sequence id; generation stops at every id of [`eos_ids`](Self::eos_ids), not only this one.
     pub fn eos_id(&self) -> Option<TokenId> {
         self.special.eos
     }
 
+    /// The end-of-turn id (`<|im_end|>`, `<|eot_id|>`, ...), if the model has one.
     pub fn eot_id(&self) -> Option<TokenId> {
         self.special.eot
     }
 
+    /// The padding id, if the model has one.
     pub fn pad_id(&self) -> Option<TokenId> {
         self.special.pad
     }
@@ -250,6 +317,7 @@ impl Tokenizer {
         &self.eog
     }
 
+    /// Whether `id` ends generation (is one of [`eos_ids`](Self::eos_ids)).
     pub fn is_eog(&self, id: TokenId) -> bool {
         self.eog.binary_search(&id).is_ok()
     }
@@ -274,6 +342,7 @@ impl Tokenizer {
         self.ids.get(text).copied()
     }
 
+    /// The type of token `id`; `None` when it is out of range.
     pub fn token_kind(&self, id: TokenId) -> Option<TokenKind> {
         self.kinds.get(id as usize).copied()
     }
