@@ -11,6 +11,10 @@ MODE="${1:-all}"
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
+# The format and lint gate of scripts/test.sh.
+for component in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$component" || rustup component add "$component"
+done
 
 # Trunk 0.22 needs a newer Rust than this project's 1.95; 0.21.14 is the last that builds.
 TRUNK_VERSION=0.21.14

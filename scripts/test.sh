@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Runs every test of cmdai: installs what is missing, then the Rust test suites (real models
-# on the CPU and on Vulkan through Mesa's lavapipe), the web app's build, and the browser
-# tests (headless Chromium with WebGPU on SwiftShader against a local fake Hub).
+# Runs every test of cmdai: installs what is missing, checks formatting and lints, then the Rust
+# test suites (real and random models on the CPU and on Vulkan through Mesa's lavapipe), the web
+# app's build, and the browser tests (headless Chromium with WebGPU on SwiftShader against a
+# local fake Hub).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 # One target dir outside the clone keeps CI runs incremental.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/cmdai/target}"
+
+echo "== format and lints (native and wasm32)"
+cargo fmt --all -- --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
+# The browser build: the page and worker with their tests, and every library they link.
+cargo clippy --locked --target wasm32-unknown-unknown -p cmdai-web --all-targets -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown --lib \
+  -p cmdai-web -p cmdai-engine -p cmdai-workbench -p cmdai-hub -p cmdai-safety -p cmdai-test-support -- -D warnings
 
 echo "== web app (trunk build)"
 trunk build

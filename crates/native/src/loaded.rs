@@ -24,6 +24,12 @@ impl InstantClock {
     }
 }
 
+impl Default for InstantClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Clock for InstantClock {
     fn now_ms(&self) -> f64 {
         self.0.elapsed().as_secs_f64() * 1000.0

@@ -81,6 +81,7 @@ fn speed(generation: &Generation, started: f64) -> Speed {
     }
 }
 
+#[expect(clippy::await_holding_refcell_ref, reason = "the worker runs one job at a time (worker::start)")]
 async fn suggest_command(
     session: &Rc<RefCell<Session>>,
     job: u64,
@@ -120,6 +121,7 @@ async fn suggest_command(
     Ok((card, speed(&generation, started)))
 }
 
+#[expect(clippy::await_holding_refcell_ref, reason = "the worker runs one job at a time (worker::start)")]
 async fn advise(session: &Rc<RefCell<Session>>, job: u64, goal: &str, budget: &DeviceBudget, model: &str) -> Result<Advice, String> {
     let goal = validate_goal(goal).map_err(|e| e.to_string())?;
     let mut guard = session.borrow_mut();
@@ -137,6 +139,7 @@ async fn advise(session: &Rc<RefCell<Session>>, job: u64, goal: &str, budget: &D
         .map_err(|e| e.to_string())
 }
 
+#[expect(clippy::await_holding_refcell_ref, reason = "the worker runs one job at a time (worker::start)")]
 async fn chat(session: &Rc<RefCell<Session>>, job: u64, turns: &[ChatTurn], max_tokens: usize) -> Result<(String, Speed), String> {
     let started = js_sys::Date::now();
     let guard = session.borrow();
