@@ -57,10 +57,7 @@ pub async fn select_device(choice: BackendChoice) -> Result<SelectedDevice, Back
         return Ok(cpu());
     }
     let adapter = wgpu::Instance::default()
-        .request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            ..Default::default()
-        })
+        .request_adapter(&wgpu::RequestAdapterOptions { power_preference: wgpu::PowerPreference::HighPerformance, ..Default::default() })
         .await
         .ok();
     let Some(info) = adapter.map(|a| a.get_info()) else {
@@ -80,14 +77,6 @@ pub async fn select_device(choice: BackendChoice) -> Result<SelectedDevice, Back
     if choice == BackendChoice::Auto && !hardware {
         return Ok(cpu());
     }
-    let device = Device::wgpu_options()
-        .device_kind(kind)
-        .init_async()
-        .await
-        .map_err(|e| BackendError::Init(format!("{e:?}")))?;
-    Ok(SelectedDevice {
-        device,
-        is_gpu: true,
-        description: format!("wgpu: {} ({:?}, {:?})", info.name, info.backend, info.device_type),
-    })
+    let device = Device::wgpu_options().device_kind(kind).init_async().await.map_err(|e| BackendError::Init(format!("{e:?}")))?;
+    Ok(SelectedDevice { device, is_gpu: true, description: format!("wgpu: {} ({:?}, {:?})", info.name, info.backend, info.device_type) })
 }

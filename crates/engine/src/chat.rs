@@ -118,9 +118,7 @@ impl ChatTemplate {
             Some(source) => Self::new(source)?,
             None => Self::chatml(),
         };
-        Ok(template
-            .with_bos_token(tokenizer.bos_text().unwrap_or_default())
-            .with_eos_token(tokenizer.eos_text().unwrap_or_default()))
+        Ok(template.with_bos_token(tokenizer.bos_text().unwrap_or_default()).with_eos_token(tokenizer.eos_text().unwrap_or_default()))
     }
 
     /// Sets the `bos_token` variable.
@@ -207,15 +205,14 @@ fn tojson(_state: &State, value: Value, kwargs: Kwargs) -> Result<Value, Error> 
             if let Some(s) = v.as_str() {
                 Some(s.to_string())
             } else {
-                let n = i64::try_from(v.clone()).map_err(|_| {
-                    Error::new(ErrorKind::InvalidOperation, "tojson: indent must be an integer or a string")
-                })?;
+                let n = i64::try_from(v.clone())
+                    .map_err(|_| Error::new(ErrorKind::InvalidOperation, "tojson: indent must be an integer or a string"))?;
                 Some(" ".repeat(n.clamp(0, 64) as usize))
             }
         }
     };
-    let json = serde_json::to_value(&value)
-        .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("tojson: cannot serialize: {e}")))?;
+    let json =
+        serde_json::to_value(&value).map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("tojson: cannot serialize: {e}")))?;
     let mut out = String::new();
     write_py_json(&mut out, &json, indent.as_deref(), sort_keys.unwrap_or(false), 0);
     Ok(Value::from_safe_string(out))

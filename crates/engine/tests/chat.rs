@@ -30,8 +30,7 @@ fn check_golden_prompts(file: &str, golden: &str) {
         let want_prompt = entry["prompt"].as_str().expect("prompt");
         let prompt = template.render(&messages, true).expect("render");
         assert_eq!(prompt, want_prompt, "{file}: rendered prompt");
-        let want_ids: Vec<u32> =
-            entry["prompt_ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+        let want_ids: Vec<u32> = entry["prompt_ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
         assert_eq!(tok.encode(&prompt, true).unwrap(), want_ids, "{file}: prompt ids");
     }
     println!("{file}: {} chat prompts render and encode exactly like llama.cpp", entries.len());
@@ -61,14 +60,10 @@ fn qwen_template_adds_default_system_prompt_and_no_generation_prompt() {
 #[test]
 fn qwen_template_renders_tools_like_python_json() {
     let template = ChatTemplate::for_tokenizer(tokenizer(models::QWEN05)).unwrap();
-    let tools =
-        serde_json::json!([{"type": "function", "function": {"name": "ls", "description": "List <files> & dirs"}}]);
+    let tools = serde_json::json!([{"type": "function", "function": {"name": "ls", "description": "List <files> & dirs"}}]);
     let out = template.render_with_tools(&[Message::user("list")], Some(&tools), true).unwrap();
     // Python's json.dumps: ", " and ": " separators, no HTML escaping.
-    assert!(
-        out.contains(r#"{"function": {"description": "List <files> & dirs", "name": "ls"}, "type": "function"}"#),
-        "{out}"
-    );
+    assert!(out.contains(r#"{"function": {"description": "List <files> & dirs", "name": "ls"}, "type": "function"}"#), "{out}");
     assert!(out.ends_with("<|im_start|>user\nlist<|im_end|>\n<|im_start|>assistant\n"));
 }
 
@@ -96,10 +91,7 @@ fn hugging_face_template_features() {
 
 #[test]
 fn trim_and_lstrip_blocks_like_transformers() {
-    let t = ChatTemplate::new(
-        "{% for m in messages %}\n    {% if true %}\n{{ m.content }}\n    {% endif %}\n{% endfor %}\n",
-    )
-    .unwrap();
+    let t = ChatTemplate::new("{% for m in messages %}\n    {% if true %}\n{{ m.content }}\n    {% endif %}\n{% endfor %}\n").unwrap();
     assert_eq!(t.render(&[Message::user("a"), Message::user("b")], false).unwrap(), "a\nb\n");
 }
 

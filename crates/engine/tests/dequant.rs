@@ -13,18 +13,12 @@ struct Case {
 
 fn hex_bytes(s: &str) -> Vec<u8> {
     assert!(s.len().is_multiple_of(2), "odd hex length");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
 
 fn hex_words(s: &str) -> Vec<u32> {
     assert!(s.len().is_multiple_of(8), "hex length not a multiple of 8");
-    (0..s.len())
-        .step_by(8)
-        .map(|i| u32::from_str_radix(&s[i..i + 8], 16).unwrap())
-        .collect()
+    (0..s.len()).step_by(8).map(|i| u32::from_str_radix(&s[i..i + 8], 16).unwrap()).collect()
 }
 
 fn cases() -> Vec<Case> {
@@ -47,9 +41,7 @@ fn cases() -> Vec<Case> {
 /// Describes how `got` differs from `want`, or `None` if every bit matches.
 fn bits_mismatch(ty: GgmlType, got: &[f32], want: &[u32], context: &str) -> Option<String> {
     assert_eq!(got.len(), want.len());
-    let bad: Vec<usize> = (0..want.len())
-        .filter(|&i| got[i].to_bits() != want[i])
-        .collect();
+    let bad: Vec<usize> = (0..want.len()).filter(|&i| got[i].to_bits() != want[i]).collect();
     let &i = bad.first()?;
     Some(format!(
         "{ty} {context}: {} of {} elements differ; first at {i}: got {} ({:#010x}), want {} ({:#010x})",
@@ -66,10 +58,7 @@ fn bits_mismatch(ty: GgmlType, got: &[f32], want: &[u32], context: &str) -> Opti
 fn golden_vectors_match_gguf_py_bit_for_bit() {
     let mut failures = Vec::new();
     for case in cases() {
-        assert_eq!(
-            case.ty.bytes_for(case.expected.len() as u64),
-            Some(case.data.len() as u64)
-        );
+        assert_eq!(case.ty.bytes_for(case.expected.len() as u64), Some(case.data.len() as u64));
         let mut out = vec![f32::NAN; case.expected.len()];
         dequantize(case.ty, &case.data, &mut out).unwrap();
         failures.extend(bits_mismatch(case.ty, &out, &case.expected, "whole tensor"));
@@ -82,11 +71,7 @@ fn golden_vectors_match_gguf_py_bit_for_bit() {
 fn golden_vectors_cover_every_supported_type() {
     let cases = cases();
     for ty in GgmlType::ALL.into_iter().filter(|t| t.can_dequantize()) {
-        let n: usize = cases
-            .iter()
-            .filter(|c| c.ty == ty)
-            .map(|c| c.expected.len())
-            .sum();
+        let n: usize = cases.iter().filter(|c| c.ty == ty).map(|c| c.expected.len()).sum();
         assert!(n >= 4 * ty.block_len(), "{ty}: only {n} golden elements");
     }
 }
@@ -99,12 +84,7 @@ fn block_by_block_matches_whole_tensor() {
     for case in cases() {
         let (bl, bb) = (case.ty.block_len(), case.ty.block_bytes());
         let mut out = vec![f32::NAN; bl];
-        for (i, (block, want)) in case
-            .data
-            .chunks(bb)
-            .zip(case.expected.chunks(bl))
-            .enumerate()
-        {
+        for (i, (block, want)) in case.data.chunks(bb).zip(case.expected.chunks(bl)).enumerate() {
             dequantize(case.ty, block, &mut out).unwrap();
             if let Some(f) = bits_mismatch(case.ty, &out, want, &format!("block {i}")) {
                 failures.push(f);
@@ -122,23 +102,11 @@ fn block_by_block_matches_whole_tensor() {
 #[ignore]
 fn throughput() {
     let cases = cases();
-    for ty in [
-        GgmlType::Q4K,
-        GgmlType::Q6K,
-        GgmlType::Q5_0,
-        GgmlType::Q8_0,
-        GgmlType::F16,
-    ] {
+    for ty in [GgmlType::Q4K, GgmlType::Q6K, GgmlType::Q5_0, GgmlType::Q8_0, GgmlType::F16] {
         let seed = cases.iter().find(|c| c.ty == ty).unwrap();
         for mib in [1, 64] {
             let blocks = (mib << 20) / ty.block_bytes();
-            let data: Vec<u8> = seed
-                .data
-                .iter()
-                .copied()
-                .cycle()
-                .take(blocks * ty.block_bytes())
-                .collect();
+            let data: Vec<u8> = seed.data.iter().copied().cycle().take(blocks * ty.block_bytes()).collect();
             let mut out = vec![0f32; blocks * ty.block_len()];
             dequantize(ty, &data, &mut out).unwrap(); // warm up: page faults, caches
             let reps = 256 / mib;

@@ -1,10 +1,10 @@
 //! The GGUF reader: well-formed files in both versions, every value type, and a catalogue of
 //! corruptions that must each give an error (never a panic or a huge allocation).
 
-use cmdai_test_support::gguf_writer::{f32_bytes, gguf_string, GgufWriter};
-use cmdai_test_support::models;
 use cmdai_engine::gguf::{GgufError, GgufFile, Value};
 use cmdai_engine::quant::GgmlType;
+use cmdai_test_support::gguf_writer::{f32_bytes, gguf_string, GgufWriter};
+use cmdai_test_support::models;
 use futures::executor::block_on;
 
 fn sample() -> GgufWriter {

@@ -25,10 +25,7 @@ fn out_of_range_requests_are_errors() {
     let (model, tokenizer) = models::load_model(models::SMOLLM2, &Device::flex());
 
     let mut cache = model.new_cache();
-    assert!(matches!(
-        model.forward(&[1, 49152], &mut cache, Logits::Last),
-        Err(ModelError::TokenOutOfRange { id: 49152, vocab: 49152 })
-    ));
+    assert!(matches!(model.forward(&[1, 49152], &mut cache, Logits::Last), Err(ModelError::TokenOutOfRange { id: 49152, vocab: 49152 })));
     assert!(model.forward(&[], &mut cache, Logits::Last).is_err());
 
     let run = |prompt: &[u32], options: GenerateOptions| {

@@ -73,4 +73,3 @@ fn smollm2_on_wgpu_matches_llama_cpp() {
 fn qwen05_on_cpu_matches_llama_cpp() {
     run(models::QWEN05, "qwen2.5-coder-0.5b.json", BackendChoice::Cpu);
 }
-

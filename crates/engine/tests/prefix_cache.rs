@@ -48,7 +48,10 @@ fn damaged_snapshots_are_refused() {
     block_on(cmdai_engine::generate::read_logits(model.forward(&[1, 2, 3, 4], &mut cache, Logits::Last).unwrap())).unwrap();
     let bytes = block_on(model.save_cache(&cache)).unwrap();
 
-    assert_eq!(model.load_cache(&bytes[..bytes.len() - 1]).err(), Some(SnapshotError::Length { expected: bytes.len(), got: bytes.len() - 1 }));
+    assert_eq!(
+        model.load_cache(&bytes[..bytes.len() - 1]).err(),
+        Some(SnapshotError::Length { expected: bytes.len(), got: bytes.len() - 1 })
+    );
     assert_eq!(model.load_cache(b"nope").err(), Some(SnapshotError::BadMagic));
     let mut other_shape = bytes.clone();
     other_shape[8] ^= 1; // the layer count

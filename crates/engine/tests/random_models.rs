@@ -6,8 +6,8 @@ use burn::tensor::Device;
 use cmdai_engine::backend::{select_device, BackendChoice};
 use cmdai_engine::generate::read_logits;
 use cmdai_engine::gguf::GgufFile;
-use cmdai_engine::model::{load_gguf_with, load_safetensors, LoadOptions, Logits, SnapshotError, Transformer};
 use cmdai_engine::model::safetensors::SafetensorsFile;
+use cmdai_engine::model::{load_gguf_with, load_safetensors, LoadOptions, Logits, SnapshotError, Transformer};
 use cmdai_test_support::random_model::{Arch, RandomModel, WeightType};
 use futures::executor::block_on;
 
@@ -30,10 +30,7 @@ fn batched(model: &Transformer, tokens: &[u32]) -> Vec<f32> {
 /// Logits at every position, one token per forward pass (as decoding runs).
 fn token_by_token(model: &Transformer, tokens: &[u32]) -> Vec<f32> {
     let mut cache = model.new_cache();
-    tokens
-        .iter()
-        .flat_map(|&t| block_on(read_logits(model.forward(&[t], &mut cache, Logits::Last).unwrap())).unwrap())
-        .collect()
+    tokens.iter().flat_map(|&t| block_on(read_logits(model.forward(&[t], &mut cache, Logits::Last).unwrap())).unwrap()).collect()
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {

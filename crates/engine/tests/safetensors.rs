@@ -2,13 +2,13 @@
 //! to the Hugging Face layout (names, rotate-half Q/K rows, F32 or BF16 data) must give the
 //! same predictions as the GGUF path (whose quantized matmuls round activations to 8 bits).
 
-use cmdai_test_support::models;
-use cmdai_test_support::safetensors_writer::{hf_tensor_name, safetensors_bytes, to_rotate_half};
 use burn::tensor::Device;
 use cmdai_engine::generate::read_logits;
 use cmdai_engine::gguf::GgufFile;
 use cmdai_engine::model::safetensors::SafetensorsFile;
 use cmdai_engine::model::{load_gguf, load_safetensors, Logits};
+use cmdai_test_support::models;
+use cmdai_test_support::safetensors_writer::{hf_tensor_name, safetensors_bytes, to_rotate_half};
 use futures::executor::block_on;
 use serde_json::json;
 

@@ -63,11 +63,7 @@ fn check_tokenize(tok: &Tokenizer, model_file: &str) {
             failures.push(format!("{text:?}\n   llama.cpp {want:?}\n   ours      {got:?}"));
         }
     }
-    println!(
-        "{model_file}: {}/{} corpus strings tokenize exactly like llama.cpp",
-        cases.len() - failures.len(),
-        cases.len()
-    );
+    println!("{model_file}: {}/{} corpus strings tokenize exactly like llama.cpp", cases.len() - failures.len(), cases.len());
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }
 
@@ -84,11 +80,7 @@ fn check_detokenize(tok: &Tokenizer, model_file: &str) {
             failures.push(format!("{ids:?}\n   llama.cpp {want:?}\n   ours      {got:?}"));
         }
     }
-    println!(
-        "{model_file}: {}/{} id sequences detokenize exactly like llama.cpp",
-        cases.len() - failures.len(),
-        cases.len()
-    );
+    println!("{model_file}: {}/{} id sequences detokenize exactly like llama.cpp", cases.len() - failures.len(), cases.len());
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }
 
@@ -184,10 +176,7 @@ fn other_pre_tokenizers_match_llama_cpp() {
             [
                 &[9707, 1879, 220, 16, 17, 18, 19, 20, 1513, 6, 83, 44273, 6, 51, 1205, 6, 42612],
                 &[64, 18611, 293, 197, 197, 66, 20338, 220, 294],
-                &[
-                    87, 28, 16, 10, 17, 26, 379, 220, 28, 220, 58, 18, 11, 220, 19, 60, 220, 322, 220, 16, 15, 15, 15,
-                    15, 15, 15,
-                ],
+                &[87, 28, 16, 10, 17, 26, 379, 220, 28, 220, 58, 18, 11, 220, 19, 60, 220, 322, 220, 16, 15, 15, 15, 15, 15, 15],
                 &[3376, 37572, 586, 75402, 21894, 102819, 11162, 99, 222, 12069, 220, 30182, 63491, 30],
                 &[74573, 1565, 1851, 63, 220, 5817, 93, 220, 27, 2179, 220, 61, 67280, 220, 91, 13768, 91],
                 &[151644, 872, 198, 220, 1477, 220, 13, 220, 12, 606, 220, 6, 19922, 5428, 6, 151645],
@@ -198,10 +187,7 @@ fn other_pre_tokenizers_match_llama_cpp() {
             [
                 &[9707, 1879, 220, 16, 17, 18, 19, 20, 1513, 6, 83, 44273, 6, 51, 1205, 6, 42612],
                 &[64, 18611, 293, 197, 197, 66, 20338, 220, 294],
-                &[
-                    87, 28, 16, 10, 17, 26, 379, 220, 28, 220, 58, 18, 11, 220, 19, 60, 220, 322, 220, 16, 15, 15, 15,
-                    15, 15, 15,
-                ],
+                &[87, 28, 16, 10, 17, 26, 379, 220, 28, 220, 58, 18, 11, 220, 19, 60, 220, 322, 220, 16, 15, 15, 15, 15, 15, 15],
                 &[3376, 37572, 586, 75402, 21894, 102819, 11162, 99, 222, 12069, 220, 30182, 63491, 30],
                 &[74573, 220, 63, 1851, 63, 220, 5817, 93, 220, 27, 2179, 220, 61, 67280, 220, 91, 13768, 91],
                 &[151644, 872, 198, 220, 1477, 220, 13, 220, 12, 606, 220, 6, 19922, 5428, 6, 151645],
@@ -393,10 +379,7 @@ fn tokenizer_json_errors() {
     assert!(matches!(Tokenizer::from_json_bytes(b"not json", None), Err(TokenizerError::InvalidJson(_))));
     assert!(matches!(Tokenizer::from_json_bytes(b"{}", None), Err(TokenizerError::InvalidJson(_))));
     let json = smollm2().hf_tokenizer().unwrap().to_string(false).unwrap();
-    assert!(matches!(
-        Tokenizer::from_json_bytes(json.as_bytes(), Some(b"[1, 2")),
-        Err(TokenizerError::InvalidConfig(_))
-    ));
+    assert!(matches!(Tokenizer::from_json_bytes(json.as_bytes(), Some(b"[1, 2")), Err(TokenizerError::InvalidConfig(_))));
     assert!(matches!(Tokenizer::from_json_bytes(json.as_bytes(), Some(b"[]")), Err(TokenizerError::InvalidConfig(_))));
     // add_bos_token without a BOS token is refused, as llama.cpp refuses it.
     assert!(matches!(

@@ -110,7 +110,10 @@ mod tests {
 
     #[test]
     fn folder_names() {
-        assert_eq!(repo_from_folder("models--Qwen--Qwen2.5-Coder-0.5B-Instruct-GGUF").as_deref(), Some("Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF"));
+        assert_eq!(
+            repo_from_folder("models--Qwen--Qwen2.5-Coder-0.5B-Instruct-GGUF").as_deref(),
+            Some("Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF")
+        );
         assert_eq!(repo_from_folder("models--gpt2").as_deref(), Some("gpt2"));
         for other in ["datasets--a--b", "models--", "models----x", ".locks", "version.txt"] {
             assert_eq!(repo_from_folder(other), None, "{other}");

@@ -26,8 +26,8 @@ mod verify;
 pub use alias::{default_alias, find_alias, Alias, ALIASES, DEFAULT_ALIAS};
 pub use error::HubError;
 pub use layout::{
-    blob_name, blob_rel, incomplete_rel, is_commit_hash, lock_rel, ref_rel, repo_folder, repo_from_folder,
-    snapshot_dir_rel, snapshot_link_target, snapshot_rel, BLOBS_DIR, LOCKS_DIR, REFS_DIR, SNAPSHOTS_DIR,
+    blob_name, blob_rel, incomplete_rel, is_commit_hash, lock_rel, ref_rel, repo_folder, repo_from_folder, snapshot_dir_rel,
+    snapshot_link_target, snapshot_rel, BLOBS_DIR, LOCKS_DIR, REFS_DIR, SNAPSHOTS_DIR,
 };
 pub use listing::{choose_gguf, choose_gguf_name, is_gguf, parse_model_info, parse_tree, RepoFile, RepoListing};
 pub use model_ref::{validate_repo_file, ModelRef, RepoId};

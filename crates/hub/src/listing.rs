@@ -67,10 +67,7 @@ fn repo_file(path: String, size: Option<u64>, lfs: Option<LfsJson>) -> Option<Re
 /// paths are dropped.
 pub fn parse_model_info(json: &str) -> Result<RepoListing, String> {
     let info: ModelInfoJson = serde_json::from_str(json).map_err(|e| format!("model info is not the expected JSON: {e}"))?;
-    Ok(RepoListing {
-        commit: info.sha,
-        files: info.siblings.into_iter().filter_map(|s| repo_file(s.rfilename, s.size, s.lfs)).collect(),
-    })
+    Ok(RepoListing { commit: info.sha, files: info.siblings.into_iter().filter_map(|s| repo_file(s.rfilename, s.size, s.lfs)).collect() })
 }
 
 /// Parses `GET /api/models/{repo}/tree/{revision}` (directories are skipped).

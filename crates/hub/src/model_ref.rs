@@ -169,7 +169,14 @@ impl FromStr for ModelRef {
 fn looks_like_path(s: &str) -> bool {
     let b = s.as_bytes();
     let drive = b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b.len() == 2 || matches!(b[2], b'/' | b'\\'));
-    s.starts_with('/') || s.starts_with("./") || s.starts_with("../") || s.starts_with('~') || s.contains('\\') || drive || s == "." || s == ".."
+    s.starts_with('/')
+        || s.starts_with("./")
+        || s.starts_with("../")
+        || s.starts_with('~')
+        || s.contains('\\')
+        || drive
+        || s == "."
+        || s == ".."
 }
 
 #[cfg(test)]

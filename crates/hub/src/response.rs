@@ -96,8 +96,13 @@ mod tests {
         move |name: &str| pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
     }
 
-    const CTX: RequestContext<'static> =
-        RequestContext { repo: "org/m", file: Some("m.gguf"), revision: "main", url: "https://hf.co/org/m/resolve/main/m.gguf", had_token: false };
+    const CTX: RequestContext<'static> = RequestContext {
+        repo: "org/m",
+        file: Some("m.gguf"),
+        revision: "main",
+        url: "https://hf.co/org/m/resolve/main/m.gguf",
+        had_token: false,
+    };
 
     #[test]
     fn maps_statuses() {
@@ -127,7 +132,10 @@ mod tests {
         );
         let listing = RequestContext { file: None, ..CTX };
         assert_eq!(check_status(404, &listing, &none), Err(HubError::RepoNotFound { repo: "org/m".into(), had_token: false }));
-        assert_eq!(check_status(429, &CTX, &headers(&[("Retry-After", " 17 ")])), Err(HubError::RateLimited { retry_after: Some("17".into()) }));
+        assert_eq!(
+            check_status(429, &CTX, &headers(&[("Retry-After", " 17 ")])),
+            Err(HubError::RateLimited { retry_after: Some("17".into()) })
+        );
         assert_eq!(
             check_status(429, &CTX, &headers(&[("RateLimit", "\"api\";r=0;t=42")])),
             Err(HubError::RateLimited { retry_after: Some("42".into()) })

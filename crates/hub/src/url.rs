@@ -105,8 +105,14 @@ mod tests {
             "http://127.0.0.1:8080/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/resolve/refs%2Fpr%2F1/dir/a%20b%2Bc%23%3F%25.gguf"
         );
         assert_eq!(encode_path("ü/x~y.gguf"), "%C3%BC/x~y.gguf");
-        assert_eq!(model_info_url(" https://hf.example//", &repo), "https://hf.example/api/models/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF?blobs=true");
-        assert_eq!(tree_url("https://hf.example", &repo, "main"), "https://hf.example/api/models/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/tree/main");
+        assert_eq!(
+            model_info_url(" https://hf.example//", &repo),
+            "https://hf.example/api/models/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF?blobs=true"
+        );
+        assert_eq!(
+            tree_url("https://hf.example", &repo, "main"),
+            "https://hf.example/api/models/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/tree/main"
+        );
     }
 
     #[test]

@@ -75,7 +75,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
         println!("prefill:             {:.1} tok/s", prompt.len() as f64 / prefill_s);
         println!("decode:              {:.1} tok/s over {} tokens", t.decode_tokens_per_s(), t.generated_tokens);
         if let Some(s) = &suggestion {
-            println!("suggestion:          {:.0} ms with a cold prompt cache, {:.0} ms warm ({} tokens: {})", s.cold_ms, s.warm_ms, s.tokens, s.cmd);
+            println!(
+                "suggestion:          {:.0} ms with a cold prompt cache, {:.0} ms warm ({} tokens: {})",
+                s.cold_ms, s.warm_ms, s.tokens, s.cmd
+            );
             println!("enter to command:    {:.0} ms (load + warm suggestion)", loaded.load_ms + s.warm_ms);
         }
         match peak_rss_bytes() {

@@ -11,11 +11,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let a = cmdai_safety::assess(&args.command);
     match args.output {
         OutputFormat::Json => {
-            let findings: Vec<_> = a
-                .findings
-                .iter()
-                .map(|f| json!({"risk": f.risk, "reason": f.reason, "alternative": f.alternative}))
-                .collect();
+            let findings: Vec<_> =
+                a.findings.iter().map(|f| json!({"risk": f.risk, "reason": f.reason, "alternative": f.alternative})).collect();
             println!(
                 "{}",
                 json!({"command": args.command, "risk": a.risk, "reason": a.reason(), "alternative": a.alternative(), "findings": findings})

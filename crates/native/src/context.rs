@@ -46,9 +46,7 @@ fn distro(os: OsKind) -> Option<String> {
     if os != OsKind::Linux {
         return None;
     }
-    let text = std::fs::read_to_string("/etc/os-release")
-        .or_else(|_| std::fs::read_to_string("/usr/lib/os-release"))
-        .ok()?;
+    let text = std::fs::read_to_string("/etc/os-release").or_else(|_| std::fs::read_to_string("/usr/lib/os-release")).ok()?;
     os_release_name(&text)
 }
 
@@ -69,10 +67,12 @@ fn userland(os: OsKind) -> Userland {
         OsKind::Windows => Userland::Windows,
         OsKind::MacOs => Userland::Bsd,
         OsKind::Linux => {
-            let busybox = std::fs::canonicalize("/bin/ls")
-                .map(|p| p.file_name().is_some_and(|n| n == "busybox"))
-                .unwrap_or(false);
-            if busybox { Userland::Busybox } else { Userland::Gnu }
+            let busybox = std::fs::canonicalize("/bin/ls").map(|p| p.file_name().is_some_and(|n| n == "busybox")).unwrap_or(false);
+            if busybox {
+                Userland::Busybox
+            } else {
+                Userland::Gnu
+            }
         }
         OsKind::Other => Userland::Bsd,
     }

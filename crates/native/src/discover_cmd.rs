@@ -5,14 +5,12 @@ use std::path::Path;
 
 use anyhow::Result;
 use cmdai_engine::backend::BackendChoice;
-use cmdai_workbench::discover::advisor::{
-    fallback_advice, model_advice, parse_recommendations, parse_router_answer, router_request,
-    validate_goal, Advice, AdviceSource, LocalAdvisor, DEFAULT_ROUTER, ROUTER_MODEL,
-};
-use cmdai_workbench::discover::{
-    validate_query, DeviceBudget, ModelCard, SearchOutcome, SearchSource,
-};
 use cmdai_hub::{format_size, HubError};
+use cmdai_workbench::discover::advisor::{
+    fallback_advice, model_advice, parse_recommendations, parse_router_answer, router_request, validate_goal, Advice, AdviceSource,
+    LocalAdvisor, DEFAULT_ROUTER, ROUTER_MODEL,
+};
+use cmdai_workbench::discover::{validate_query, DeviceBudget, ModelCard, SearchOutcome, SearchSource};
 use futures::executor::block_on;
 
 use crate::cli::{AdvisorChoice, OutputFormat, RecommendArgs, SearchArgs};
@@ -36,14 +34,7 @@ pub fn machine_budget(backend: BackendChoice) -> DeviceBudget {
 /// `MemAvailable` of `/proc/meminfo` (Linux); `None` elsewhere.
 fn available_memory() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kb: u64 = info
-        .lines()
-        .find_map(|l| l.strip_prefix("MemAvailable:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
+    let kb: u64 = info.lines().find_map(|l| l.strip_prefix("MemAvailable:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
     Some(kb * 1024)
 }
 
@@ -52,10 +43,7 @@ pub fn search(args: SearchArgs, output: OutputFormat) -> Result<()> {
     let opts = HubOptions::from_env();
     let budget = machine_budget(BackendChoice::Cpu);
     let outcome = if opts.offline {
-        let offline = HubError::Network {
-            host: opts.endpoint.clone(),
-            detail: "offline mode (HF_HUB_OFFLINE)".into(),
-        };
+        let offline = HubError::Network { host: opts.endpoint.clone(), detail: "offline mode (HF_HUB_OFFLINE)".into() };
         SearchOutcome::fallback(&query, &offline, &budget)
     } else {
         match hub::search_models(&opts, &query, args.limit.into()) {
@@ -70,11 +58,7 @@ pub fn search(args: SearchArgs, output: OutputFormat) -> Result<()> {
     if let SearchSource::Catalog { note } = &outcome.source {
         eprintln!("note: {note}");
     }
-    println!(
-        "Search results for '{}' ({})",
-        outcome.query,
-        outcome.cards.len()
-    );
+    println!("Search results for '{}' ({})", outcome.query, outcome.cards.len());
     if outcome.cards.is_empty() {
         println!("No models match. Try other keywords: a family (qwen, llama, smollm), a task (coder, vision), or a size (1b).");
     }
@@ -98,18 +82,10 @@ fn print_card(card: &ModelCard) {
     if let Some(date) = card.last_modified.as_deref().and_then(|d| d.get(..10)) {
         facts.push(format!("updated {date}"));
     }
-    facts.push(if card.has_gguf {
-        "GGUF".into()
-    } else {
-        "no GGUF".into()
-    });
+    facts.push(if card.has_gguf { "GGUF".into() } else { "no GGUF".into() });
     println!("  {}  ({})", card.name, card.id);
     println!("      {}", facts.join(" · "));
-    println!(
-        "      {}: {}",
-        card.runnable.badge(),
-        card.runnable.reason()
-    );
+    println!("      {}: {}", card.runnable.badge(), card.runnable.reason());
 }
 
 pub fn recommend(args: RecommendArgs) -> Result<()> {
@@ -141,10 +117,9 @@ pub fn recommend(args: RecommendArgs) -> Result<()> {
 
 fn download_command(card: &ModelCard) -> Option<String> {
     match &card.runnable {
-        cmdai_workbench::discover::Runnability::Runnable { file, .. } => Some(format!(
-            "cmdai-native download-model {}:{file}",
-            card.gguf_repo.as_deref()?
-        )),
+        cmdai_workbench::discover::Runnability::Runnable { file, .. } => {
+            Some(format!("cmdai-native download-model {}:{file}", card.gguf_repo.as_deref()?))
+        }
         _ => None,
     }
 }
@@ -184,43 +159,20 @@ fn local_model(model: Option<&str>, opts: &HubOptions) -> Option<std::path::Path
     hub::resolve_model(model.unwrap_or(DEFAULT_ALIAS), &offline, |_| Ok(false)).ok()
 }
 
-fn advise_locally(
-    goal: &str,
-    budget: &DeviceBudget,
-    path: &Path,
-    backend: BackendChoice,
-) -> Result<Advice> {
+fn advise_locally(goal: &str, budget: &DeviceBudget, path: &Path, backend: BackendChoice) -> Result<Advice> {
     let loaded = load(path, backend)?;
     let advisor = LocalAdvisor::new(&loaded.model, &loaded.tokenizer, &loaded.chat_template);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let prompt = advisor.prompt(goal, budget)?;
     let cache = loaded.model.new_cache();
     let clock = InstantClock::new();
     Ok(block_on(advisor.advise(&prompt, cache, budget, &name, &clock, |_| std::ops::ControlFlow::Continue(())))?)
 }
 
-fn advise_remotely(
-    goal: &str,
-    budget: &DeviceBudget,
-    opts: &HubOptions,
-    token: &str,
-) -> Result<Advice> {
+fn advise_remotely(goal: &str, budget: &DeviceBudget, opts: &HubOptions, token: &str) -> Result<Advice> {
     let router = std::env::var("CMDAI_ROUTER_URL").unwrap_or_else(|_| DEFAULT_ROUTER.to_string());
-    let body = hub::post_json(
-        opts,
-        &format!("{}/chat/completions", router.trim_end_matches('/')),
-        token,
-        &router_request(goal, budget),
-    )?;
+    let body = hub::post_json(opts, &format!("{}/chat/completions", router.trim_end_matches('/')), token, &router_request(goal, budget))?;
     let json = parse_router_answer(&body)?;
     let recommendations = parse_recommendations(&json, budget)?;
-    Ok(model_advice(
-        recommendations,
-        AdviceSource::HubRouter {
-            model: ROUTER_MODEL.into(),
-        },
-    ))
+    Ok(model_advice(recommendations, AdviceSource::HubRouter { model: ROUTER_MODEL.into() }))
 }

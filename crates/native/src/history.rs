@@ -36,11 +36,7 @@ pub fn append(entry: &Entry) -> Result<()> {
     }
     let mut line = serde_json::to_string(entry)?;
     line.push('\n');
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+    let mut file = OpenOptions::new().create(true).append(true).open(&path).with_context(|| format!("cannot open {}", path.display()))?;
     file.write_all(line.as_bytes()).with_context(|| format!("cannot write {}", path.display()))
 }
 

@@ -73,11 +73,8 @@ pub fn run(args: ModelArgs) -> Result<()> {
         config.n_layers, config.hidden_size, config.n_heads, config.n_kv_heads, config.vocab_size
     );
     println!("context length: {}", config.context_length);
-    let types: Vec<String> = g
-        .type_mix()
-        .into_iter()
-        .map(|(ty, n)| format!("{} {:.1}%", ty.name(), 100.0 * n as f64 / params.max(1) as f64))
-        .collect();
+    let types: Vec<String> =
+        g.type_mix().into_iter().map(|(ty, n)| format!("{} {:.1}%", ty.name(), 100.0 * n as f64 / params.max(1) as f64)).collect();
     println!("tensor types:   {}", types.join(", "));
     println!(
         "tokenizer:      {} (pre-tokenizer {})",

@@ -54,10 +54,8 @@ pub fn models(args: ModelsArgs) -> Result<()> {
     }
     let cached = hub::list_cached(&opts)?;
     if args.output == OutputFormat::Json {
-        let list: Vec<_> = cached
-            .iter()
-            .map(|m| json!({"repo": m.repo, "file": m.file, "size": m.size, "path": m.path, "current": m.current}))
-            .collect();
+        let list: Vec<_> =
+            cached.iter().map(|m| json!({"repo": m.repo, "file": m.file, "size": m.size, "path": m.path, "current": m.current})).collect();
         println!("{}", json!({"cache": opts.cache_dir, "models": list}));
         return Ok(());
     }

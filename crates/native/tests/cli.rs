@@ -112,10 +112,7 @@ fn piped_output_is_the_command_alone_and_candidates_are_distinct() {
 fn a_dangerous_request_is_flagged_even_when_the_command_looks_harmless() {
     let dirs = TempDir::new("intent");
     let model = models::test_model_path(models::SMOLLM2);
-    let out = cmdai(
-        &["--model", model.to_str().unwrap(), "--backend", "cpu", "--output", "json", "wipe the entire disk /dev/sda"],
-        &dirs,
-    );
+    let out = cmdai(&["--model", model.to_str().unwrap(), "--backend", "cpu", "--output", "json", "wipe the entire disk /dev/sda"], &dirs);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(["high", "critical"].contains(&v["risk"].as_str().unwrap()), "{v}");

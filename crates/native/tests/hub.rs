@@ -9,9 +9,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use cmdai_hub::{find_alias, sha256_hex, RepoId};
-use cmdai_native::hub::{download, list_cached, remove, resolve_model, DownloadStatus, HubCache, HubError, HubOptions, ProgressMode, Prompt};
-use cmdai_test_support::models;
+use cmdai_native::hub::{
+    download, list_cached, remove, resolve_model, DownloadStatus, HubCache, HubError, HubOptions, ProgressMode, Prompt,
+};
 use cmdai_test_support::fake_hub::{FakeFile, FakeHub, FakeRepo, Fault, Request};
+use cmdai_test_support::models;
 use cmdai_test_support::temp_dir::TempDir;
 
 const COMMIT_A: &str = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
@@ -286,7 +288,8 @@ fn corrupt_bytes_are_rejected_and_removed() {
 fn http_errors_are_clear() {
     let mut gated = FakeRepo::new("gated-org/Gated-GGUF", COMMIT_A, vec![FakeFile::bytes("g-Q4_K_M.gguf", data(100_000, 3))]);
     gated.token = Some("hf_good".into());
-    let many = FakeRepo::new("o/Many", COMMIT_A, vec![FakeFile::bytes("m-q8_0.gguf", data(10, 4)), FakeFile::bytes("m-f16.gguf", data(10, 5))]);
+    let many =
+        FakeRepo::new("o/Many", COMMIT_A, vec![FakeFile::bytes("m-q8_0.gguf", data(10, 4)), FakeFile::bytes("m-f16.gguf", data(10, 5))]);
     let none = FakeRepo::new("o/None", COMMIT_A, vec![FakeFile::bytes("model.safetensors", data(10, 6))]);
     let mut hub = FakeHub::start(vec![tiny_repo(), gated, many, none]);
     let cache = TempDir::new("hub");
@@ -466,7 +469,10 @@ fn asks_before_downloading() {
     let asked = AtomicUsize::new(0);
     let e = resolve_model(TINY, &opts, |p| {
         asked.fetch_add(1, Ordering::SeqCst);
-        assert_eq!((p.model.as_str(), p.repo.as_str(), p.file.as_str(), p.size, p.resume_from), (TINY, TINY, TINY_Q4, Some(TINY_Q4_LEN as u64), 0));
+        assert_eq!(
+            (p.model.as_str(), p.repo.as_str(), p.file.as_str(), p.size, p.resume_from),
+            (TINY, TINY, TINY_Q4, Some(TINY_Q4_LEN as u64), 0)
+        );
         assert!(p.question().contains("3.00 MB"), "{}", p.question());
         Ok(false)
     })

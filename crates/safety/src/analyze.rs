@@ -14,10 +14,7 @@ pub fn command_line(source: &str, out: &mut Vec<Finding>) {
 }
 
 fn too_deep() -> Finding {
-    Finding::new(
-        Risk::Moderate,
-        format!("nested more than {MAX_DEPTH} levels deep; the innermost part was not checked"),
-    )
+    Finding::new(Risk::Moderate, format!("nested more than {MAX_DEPTH} levels deep; the innermost part was not checked"))
 }
 
 fn script(source: &str, depth: usize, out: &mut Vec<Finding>) {

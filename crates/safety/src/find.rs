@@ -89,11 +89,7 @@ mod tests {
     use super::*;
 
     fn find(line: &str) -> Invocation {
-        Invocation {
-            program: "find".into(),
-            args: line.split_whitespace().map(String::from).collect(),
-            ..Invocation::default()
-        }
+        Invocation { program: "find".into(), args: line.split_whitespace().map(String::from).collect(), ..Invocation::default() }
     }
 
     #[test]

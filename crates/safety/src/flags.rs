@@ -6,10 +6,7 @@
 pub fn short(args: &[String], letter: char, alphabet: &str) -> bool {
     options(args).any(|arg| {
         let Some(cluster) = arg.strip_prefix('-') else { return false };
-        !cluster.starts_with('-')
-            && !cluster.is_empty()
-            && cluster.chars().all(|c| alphabet.contains(c))
-            && cluster.contains(letter)
+        !cluster.starts_with('-') && !cluster.is_empty() && cluster.chars().all(|c| alphabet.contains(c)) && cluster.contains(letter)
     })
 }
 
@@ -32,9 +29,7 @@ pub fn powershell(args: &[String], name: &str, min: usize) -> bool {
 pub fn slash(args: &[String], switch: char) -> bool {
     args.iter().any(|arg| {
         let mut chars = arg.chars();
-        chars.next() == Some('/')
-            && chars.next().is_some_and(|c| c.eq_ignore_ascii_case(&switch))
-            && chars.next().is_none()
+        chars.next() == Some('/') && chars.next().is_some_and(|c| c.eq_ignore_ascii_case(&switch)) && chars.next().is_none()
     })
 }
 

@@ -20,22 +20,8 @@ struct Intent {
 const GAP: usize = 3;
 
 /// Words that, after "everything in/on", mean the whole machine rather than one folder.
-const WHOLE_MACHINE: &[&str] = &[
-    "/",
-    "root",
-    "computer",
-    "system",
-    "machine",
-    "disk",
-    "drive",
-    "pc",
-    "laptop",
-    "server",
-    "c:",
-    "home",
-    "~",
-    "filesystem",
-];
+const WHOLE_MACHINE: &[&str] =
+    &["/", "root", "computer", "system", "machine", "disk", "drive", "pc", "laptop", "server", "c:", "home", "~", "filesystem"];
 
 const INTENTS: &[Intent] = &[
     Intent {
@@ -64,17 +50,7 @@ const INTENTS: &[Intent] = &[
         risk: Risk::Critical,
         reason: "the request asks to delete everything or the system's files",
         verbs: &["delete", "remove", "erase", "wipe", "destroy", "nuke", "rm", "trash", "clear"],
-        objects: &[
-            "system32",
-            "root directory",
-            "root folder",
-            "root filesystem",
-            "root partition",
-            "/",
-            "boot partition",
-            "/etc",
-            "/usr",
-        ],
+        objects: &["system32", "root directory", "root folder", "root filesystem", "root partition", "/", "boot partition", "/etc", "/usr"],
         scoped_objects: &[
             "everything",
             "all files",
@@ -123,44 +99,13 @@ const INTENTS: &[Intent] = &[
         verbs: &[],
         objects: &[],
         scoped_objects: &[],
-        phrases: &[
-            "reverse shell",
-            "bind shell",
-            "backdoor",
-            "back door",
-            "remote shell",
-            "meterpreter",
-            "keylogger",
-            "rootkit",
-        ],
+        phrases: &["reverse shell", "bind shell", "backdoor", "back door", "remote shell", "meterpreter", "keylogger", "rootkit"],
     },
     Intent {
         risk: Risk::High,
         reason: "the request asks to turn off the firewall or another protection",
-        verbs: &[
-            "disable",
-            "turn off",
-            "switch off",
-            "shut off",
-            "stop",
-            "deactivate",
-            "flush",
-            "bypass",
-            "kill",
-            "remove",
-        ],
-        objects: &[
-            "firewall",
-            "firewalld",
-            "iptables",
-            "ufw",
-            "nftables",
-            "selinux",
-            "apparmor",
-            "antivirus",
-            "defender",
-            "security",
-        ],
+        verbs: &["disable", "turn off", "switch off", "shut off", "stop", "deactivate", "flush", "bypass", "kill", "remove"],
+        objects: &["firewall", "firewalld", "iptables", "ufw", "nftables", "selinux", "apparmor", "antivirus", "defender", "security"],
         scoped_objects: &[],
         phrases: &[],
     },
@@ -192,16 +137,9 @@ const INTENTS: &[Intent] = &[
 /// Findings for a request, at most one per kind of intent.
 pub fn screen(request: &str) -> Vec<Finding> {
     let lowered = request.to_lowercase();
-    let tokens: Vec<&str> = lowered
-        .split(|c: char| !(c.is_alphanumeric() || "/~-*:.".contains(c)))
-        .map(clean)
-        .filter(|t| !t.is_empty())
-        .collect();
-    INTENTS
-        .iter()
-        .filter(|intent| matches(intent, &tokens))
-        .map(|intent| Finding::new(intent.risk, intent.reason))
-        .collect()
+    let tokens: Vec<&str> =
+        lowered.split(|c: char| !(c.is_alphanumeric() || "/~-*:.".contains(c))).map(clean).filter(|t| !t.is_empty()).collect();
+    INTENTS.iter().filter(|intent| matches(intent, &tokens)).map(|intent| Finding::new(intent.risk, intent.reason)).collect()
 }
 
 /// Drops sentence punctuation around a token but keeps path-like ones such as "/" and "c:".
@@ -228,11 +166,7 @@ fn matches(intent: &Intent, tokens: &[&str]) -> bool {
             if intent.objects.iter().flat_map(near).next().is_some() {
                 return true;
             }
-            let unscoped = intent
-                .scoped_objects
-                .iter()
-                .flat_map(near)
-                .any(|end| covers_everything(tokens.get(end..).unwrap_or_default()));
+            let unscoped = intent.scoped_objects.iter().flat_map(near).any(|end| covers_everything(tokens.get(end..).unwrap_or_default()));
             if unscoped {
                 return true;
             }
@@ -290,9 +224,7 @@ mod tests {
         ] {
             assert_eq!(risk(request), Risk::Critical, "{request}");
         }
-        for request in
-            ["open a reverse shell to 10.0.0.1", "disable the firewall", "turn off SELinux", "kill all processes"]
-        {
+        for request in ["open a reverse shell to 10.0.0.1", "disable the firewall", "turn off SELinux", "kill all processes"] {
             assert_eq!(risk(request), Risk::High, "{request}");
         }
     }

@@ -33,8 +33,7 @@ pub struct Invocation {
 /// Stands for arguments `xargs` reads from an input we cannot see.
 pub const UNSEEN_INPUT: &str = "<input>";
 
-const SHELLS: &[&str] =
-    &["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "rbash", "tcsh", "csh", "yash", "busybox-sh"];
+const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "rbash", "tcsh", "csh", "yash", "busybox-sh"];
 
 const INTERPRETERS: &[&str] = &[
     "python",
@@ -71,8 +70,7 @@ pub fn runs_stdin(inv: &Invocation) -> bool {
         return false;
     }
     let operands = flags::operands(&inv.args);
-    operands.first().is_none_or(|first| *first == "-")
-        || (is_shell(&inv.program) && flags::short(&inv.args, 's', "silxeuvnos"))
+    operands.first().is_none_or(|first| *first == "-") || (is_shell(&inv.program) && flags::short(&inv.args, 's', "silxeuvnos"))
 }
 
 /// The base name of a program word, lower-cased and without `.exe`.
@@ -267,9 +265,7 @@ pub fn nested_script(inv: &Invocation) -> Option<String> {
             let c = position(&|a| {
                 a == "--command"
                     || a.strip_prefix('-').is_some_and(|cluster| {
-                        !cluster.starts_with('-')
-                            && cluster.contains('c')
-                            && cluster.chars().all(|ch| ch.is_ascii_alphabetic())
+                        !cluster.starts_with('-') && cluster.contains('c') && cluster.chars().all(|ch| ch.is_ascii_alphabetic())
                     })
             })?;
             let after = args.get(c + 1..)?;
@@ -297,8 +293,8 @@ pub fn nested_script(inv: &Invocation) -> Option<String> {
         "watch" => joined(skip_text_options(args, &["-n", "--interval", "-d", "-q"])),
         "ssh" => {
             const VALUES: &[&str] = &[
-                "-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-b", "-c", "-E", "-e", "-I", "-m", "-O", "-Q",
-                "-S", "-W", "-w", "-B",
+                "-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-b", "-c", "-E", "-e", "-I", "-m", "-O", "-Q", "-S", "-W", "-w",
+                "-B",
             ];
             joined(skip_text_options(args, VALUES) + 1)
         }
@@ -356,10 +352,7 @@ mod tests {
         assert_eq!(run("sudo -i"), Some(("sudo".to_string(), vec!["-i".to_string()], true)));
         assert!(run("sudo apt install x").is_some_and(|(_, _, elevated)| elevated));
         let input = ["/".to_string()];
-        assert_eq!(
-            unwrap(&words("xargs rm -rf"), &input).map(|i| i.args),
-            Some(vec!["-rf".to_string(), "/".to_string()])
-        );
+        assert_eq!(unwrap(&words("xargs rm -rf"), &input).map(|i| i.args), Some(vec!["-rf".to_string(), "/".to_string()]));
     }
 
     #[test]

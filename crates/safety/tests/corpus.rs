@@ -26,18 +26,13 @@ fn corpus() {
     let mut mismatches = Vec::new();
     for line in entries(DANGEROUS) {
         dangerous_total += 1;
-        let Some((expected, command)) = line.split_once('\t').and_then(|(name, command)| Some((level(name)?, command)))
-        else {
+        let Some((expected, command)) = line.split_once('\t').and_then(|(name, command)| Some((level(name)?, command))) else {
             mismatches.push(format!("malformed line: {line:?}"));
             continue;
         };
         let assessment = assess(command);
         if assessment.risk != expected {
-            mismatches.push(format!(
-                "expected {expected}, got {}: {command}  ({})",
-                assessment.risk,
-                assessment.reason()
-            ));
+            mismatches.push(format!("expected {expected}, got {}: {command}  ({})", assessment.risk, assessment.reason()));
         }
     }
     let mut everyday_total = 0;
@@ -58,15 +53,7 @@ fn corpus() {
     for line in &false_alarms {
         println!("  false alarm: {line}");
     }
-    assert!(
-        dangerous_total >= 330 && everyday_total >= 330,
-        "the corpus is too small: {dangerous_total} / {everyday_total}"
-    );
-    assert!(
-        mismatches.is_empty(),
-        "{} dangerous commands at the wrong level:\n{}",
-        mismatches.len(),
-        mismatches.join("\n")
-    );
+    assert!(dangerous_total >= 330 && everyday_total >= 330, "the corpus is too small: {dangerous_total} / {everyday_total}");
+    assert!(mismatches.is_empty(), "{} dangerous commands at the wrong level:\n{}", mismatches.len(), mismatches.join("\n"));
     assert!(rate <= 2.0, "too many false alarms ({rate:.1}%):\n{}", false_alarms.join("\n"));
 }

@@ -213,7 +213,14 @@ enum Body {
     Empty,
     Text(String),
     /// `len` bytes of `content` from `start`, with the faults that apply.
-    Slice { content: Content, start: u64, len: u64, file_size: u64, cut_after: Option<u64>, corrupt: bool },
+    Slice {
+        content: Content,
+        start: u64,
+        len: u64,
+        file_size: u64,
+        cut_after: Option<u64>,
+        corrupt: bool,
+    },
 }
 
 fn reason(status: u16) -> &'static str {
@@ -412,7 +419,9 @@ fn search(st: &State, req: &Request) -> Response {
 
 fn router_answer(content: &str) -> String {
     let message = format!("{{\"role\":\"assistant\",\"content\":{}}}", json_str(content));
-    format!("{{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{{\"index\":0,\"message\":{message},\"finish_reason\":\"stop\"}}]}}")
+    format!(
+        "{{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{{\"index\":0,\"message\":{message},\"finish_reason\":\"stop\"}}]}}"
+    )
 }
 
 fn model_info(repo: &FakeRepo) -> String {
@@ -420,11 +429,20 @@ fn model_info(repo: &FakeRepo) -> String {
         .files
         .iter()
         .map(|f| {
-            let lfs = if f.lfs { format!(",\"lfs\":{{\"sha256\":\"{}\",\"size\":{},\"pointerSize\":134}}", f.sha256, f.size) } else { String::new() };
+            let lfs = if f.lfs {
+                format!(",\"lfs\":{{\"sha256\":\"{}\",\"size\":{},\"pointerSize\":134}}", f.sha256, f.size)
+            } else {
+                String::new()
+            };
             format!("{{\"rfilename\":{},\"blobId\":\"{}\",\"size\":{}{lfs}}}", json_str(&f.name), f.git_etag(), f.size)
         })
         .collect();
-    format!("{{\"_id\":\"x\",\"id\":{},\"sha\":\"{}\",\"private\":false,\"siblings\":[{}]}}", json_str(&repo.id), repo.commit, siblings.join(","))
+    format!(
+        "{{\"_id\":\"x\",\"id\":{},\"sha\":\"{}\",\"private\":false,\"siblings\":[{}]}}",
+        json_str(&repo.id),
+        repo.commit,
+        siblings.join(",")
+    )
 }
 
 fn tree(repo: &FakeRepo) -> String {
@@ -432,7 +450,11 @@ fn tree(repo: &FakeRepo) -> String {
         .files
         .iter()
         .map(|f| {
-            let lfs = if f.lfs { format!(",\"lfs\":{{\"oid\":\"{}\",\"size\":{},\"pointerSize\":134}}", f.sha256, f.size) } else { String::new() };
+            let lfs = if f.lfs {
+                format!(",\"lfs\":{{\"oid\":\"{}\",\"size\":{},\"pointerSize\":134}}", f.sha256, f.size)
+            } else {
+                String::new()
+            };
             format!("{{\"type\":\"file\",\"oid\":\"{}\",\"size\":{},\"path\":{}{lfs}}}", f.git_etag(), f.size, json_str(&f.name))
         })
         .collect();

@@ -66,10 +66,7 @@ pub fn model_metadata(file: &str) -> cmdai_engine::gguf::Metadata {
 }
 
 /// A test model loaded on `device`, with its tokenizer.
-pub fn load_model(
-    file: &str,
-    device: &burn::tensor::Device,
-) -> (cmdai_engine::model::Transformer, cmdai_engine::tokenizer::Tokenizer) {
+pub fn load_model(file: &str, device: &burn::tensor::Device) -> (cmdai_engine::model::Transformer, cmdai_engine::tokenizer::Tokenizer) {
     use futures::executor::block_on;
     let bytes = read_model(file);
     let gguf = block_on(cmdai_engine::gguf::GgufFile::read(&bytes)).expect("parse GGUF");

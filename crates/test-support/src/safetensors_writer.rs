@@ -5,7 +5,11 @@ use serde_json::json;
 
 /// The Hugging Face name of a Llama/Qwen2 GGUF tensor name.
 pub fn hf_tensor_name(gguf: &str) -> String {
-    let fixed = [("token_embd.weight", "model.embed_tokens.weight"), ("output_norm.weight", "model.norm.weight"), ("output.weight", "lm_head.weight")];
+    let fixed = [
+        ("token_embd.weight", "model.embed_tokens.weight"),
+        ("output_norm.weight", "model.norm.weight"),
+        ("output.weight", "lm_head.weight"),
+    ];
     if let Some((_, hf)) = fixed.iter().find(|(g, _)| *g == gguf) {
         return hf.to_string();
     }
@@ -66,10 +70,8 @@ pub fn safetensors_bytes(tensors: &[(String, Vec<usize>, Vec<f32>)], bf16: bool)
                 data.extend_from_slice(&v.to_le_bytes());
             }
         }
-        header.insert(
-            name.clone(),
-            json!({"dtype": if bf16 { "BF16" } else { "F32" }, "shape": shape, "data_offsets": [start, data.len()]}),
-        );
+        header
+            .insert(name.clone(), json!({"dtype": if bf16 { "BF16" } else { "F32" }, "shape": shape, "data_offsets": [start, data.len()]}));
     }
     header.insert("__metadata__".into(), json!({"format": "pt"}));
     let mut header = serde_json::to_vec(&header).unwrap();

@@ -1,8 +1,8 @@
 //! The page's small requests to the Hub: model search and the inference router. Downloads
 //! have their own streaming path (`download`).
 
-use cmdai_workbench::discover::{gguf_options, parse_search_results, search_url, HubModel, QuantOption, SEARCH_LIMIT};
 use cmdai_hub::{check_status, model_info_url, origin, parse_model_info, HubError, RepoId, RequestContext, DEFAULT_REVISION};
+use cmdai_workbench::discover::{gguf_options, parse_search_results, search_url, HubModel, QuantOption, SEARCH_LIMIT};
 use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

@@ -111,11 +111,7 @@ mod tests {
             parse(md),
             vec![
                 Block::Heading(1, vec![Inline::Text("Title".into())]),
-                Block::Paragraph(vec![
-                    Inline::Text("Some ".into()),
-                    Inline::Code("ls -la".into()),
-                    Inline::Text(" text wrapped.".into())
-                ]),
+                Block::Paragraph(vec![Inline::Text("Some ".into()), Inline::Code("ls -la".into()), Inline::Text(" text wrapped.".into())]),
                 Block::ListItem(vec![Inline::Text("one".into())]),
                 Block::ListItem(vec![Inline::Text("two".into())]),
                 Block::Code { lang: "bash".into(), text: "rm -rf build".into() },

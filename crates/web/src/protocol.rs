@@ -1,9 +1,9 @@
 //! The messages between the page and the inference worker. Both sides are Rust; they travel
 //! as JSON strings so that the page never shares memory or types with the engine's state.
 
+use cmdai_safety::Risk;
 use cmdai_workbench::discover::advisor::Advice;
 use cmdai_workbench::discover::DeviceBudget;
-use cmdai_safety::Risk;
 use cmdai_workbench::suggest::{OsKind, ShellKind};
 use serde::{Deserialize, Serialize};
 
@@ -23,11 +23,30 @@ pub enum BackendPref {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
     /// Load a model that is complete in the model store.
-    Load { model_id: String, backend: BackendPref },
-    Suggest { job: u64, request: String, shell: ShellKind, os: OsKind, explain: bool, seed: Option<u64> },
-    Chat { job: u64, messages: Vec<ChatTurn>, max_tokens: usize },
+    Load {
+        model_id: String,
+        backend: BackendPref,
+    },
+    Suggest {
+        job: u64,
+        request: String,
+        shell: ShellKind,
+        os: OsKind,
+        explain: bool,
+        seed: Option<u64>,
+    },
+    Chat {
+        job: u64,
+        messages: Vec<ChatTurn>,
+        max_tokens: usize,
+    },
     /// The model advisor on the loaded model; `model` names it in the answer.
-    Advise { job: u64, goal: String, budget: DeviceBudget, model: String },
+    Advise {
+        job: u64,
+        goal: String,
+        budget: DeviceBudget,
+        model: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,15 +61,43 @@ pub struct ChatTurn {
 pub enum FromWorker {
     /// The worker's wasm is running and takes messages.
     Started,
-    Loading { model_id: String, loaded: usize, total: usize },
-    Loaded { model_id: String, device: DeviceReport, load_ms: f64 },
-    LoadFailed { model_id: String, message: String },
+    Loading {
+        model_id: String,
+        loaded: usize,
+        total: usize,
+    },
+    Loaded {
+        model_id: String,
+        device: DeviceReport,
+        load_ms: f64,
+    },
+    LoadFailed {
+        model_id: String,
+        message: String,
+    },
     /// A piece of streamed output of job `job`.
-    Text { job: u64, text: String },
-    Command { job: u64, card: CommandCard, speed: Speed },
-    ChatDone { job: u64, text: String, speed: Speed },
-    Advice { job: u64, advice: Advice },
-    Failed { job: u64, message: String },
+    Text {
+        job: u64,
+        text: String,
+    },
+    Command {
+        job: u64,
+        card: CommandCard,
+        speed: Speed,
+    },
+    ChatDone {
+        job: u64,
+        text: String,
+        speed: Speed,
+    },
+    Advice {
+        job: u64,
+        advice: Advice,
+    },
+    Failed {
+        job: u64,
+        message: String,
+    },
 }
 
 /// Where the model ended up running, and why when it is not the GPU.

@@ -1,7 +1,7 @@
 //! What the user chose once and expects kept: Hub endpoint and token, backend, shell, OS.
 
-use cmdai_workbench::discover::advisor::DEFAULT_ROUTER;
 use cmdai_hub::{normalize_endpoint, DEFAULT_ENDPOINT};
+use cmdai_workbench::discover::advisor::DEFAULT_ROUTER;
 use cmdai_workbench::suggest::{OsKind, ShellKind};
 use serde::{Deserialize, Serialize};
 

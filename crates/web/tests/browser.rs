@@ -6,14 +6,14 @@
 
 use std::ops::ControlFlow;
 
-use cmdai_test_support::golden;
 use cmdai_engine::backend::{select_device, BackendChoice};
 use cmdai_engine::generate::{generate, read_logits, Clock, GenerateOptions, SamplingParams};
 use cmdai_engine::gguf::GgufFile;
-use cmdai_hub::sha256_hex;
 use cmdai_engine::model::{load_gguf, Logits};
 use cmdai_engine::source::ByteSource;
 use cmdai_engine::tokenizer::Tokenizer;
+use cmdai_hub::sha256_hex;
+use cmdai_test_support::golden;
 use cmdai_web::download::{download, Cancel, DownloadError, Progress};
 use cmdai_web::protocol::{BackendPref, ChatTurn, CommandCard, FromWorker, Speed, ToWorker};
 use cmdai_web::store::{ModelRecord, ModelState, ModelStore};
@@ -166,7 +166,14 @@ async fn worker_messages_cross_a_message_channel_intact() {
                 reason: "deletes the root".into(),
                 alternative: None,
             },
-            speed: Speed { prompt_tokens: 3, cached_tokens: 1, generated_tokens: 2, prefill_tokens_per_s: 1.5, decode_tokens_per_s: 0.5, total_ms: 10.0 },
+            speed: Speed {
+                prompt_tokens: 3,
+                cached_tokens: 1,
+                generated_tokens: 2,
+                prefill_tokens_per_s: 1.5,
+                decode_tokens_per_s: 0.5,
+                total_ms: 10.0,
+            },
         },
         FromWorker::Failed { job: 9, message: "no model".into() },
     ];
@@ -233,12 +240,8 @@ async fn check_golden(backend: BackendChoice, greedy_cases: usize, greedy_tokens
     let tie_margin = golden::check_logits(&logits, model.config.vocab_size, &reference);
 
     for case in reference["greedy"].as_array().unwrap().iter().take(greedy_cases) {
-        let options = GenerateOptions {
-            max_tokens: greedy_tokens,
-            sampling: SamplingParams::greedy(),
-            stop_strings: vec![],
-            stop_at_eos: false,
-        };
+        let options =
+            GenerateOptions { max_tokens: greedy_tokens, sampling: SamplingParams::greedy(), stop_strings: vec![], stop_at_eos: false };
         let prompt = golden::ids(&case["prompt_ids"]);
         let out = generate(&model, &tokenizer, &prompt, &options, &DateClock, |_| ControlFlow::Continue(())).await.unwrap();
         let verdict = golden::compare_greedy(&out.ids, case, tie_margin, greedy_tokens);

@@ -81,8 +81,7 @@ fn corpus_parses_to_expected_commands() {
             Ok(found) => {
                 let explanation_ok = explanation.is_none_or(|expected| found.explanation == expected);
                 if found.cmd != *cmd || !explanation_ok {
-                    failures
-                        .push(format!("{output:?}\n  got {found:?}\n  want cmd {cmd:?}, explanation {explanation:?}"));
+                    failures.push(format!("{output:?}\n  got {found:?}\n  want cmd {cmd:?}, explanation {explanation:?}"));
                 }
             }
             Err(err) => failures.push(format!("{output:?}\n  got error {err}\n  want cmd {cmd:?}")),

@@ -82,7 +82,11 @@ impl Timings {
 }
 
 fn per_second(n: usize, ms: f64) -> f64 {
-    if ms > 0.0 { n as f64 * 1000.0 / ms } else { 0.0 }
+    if ms > 0.0 {
+        n as f64 * 1000.0 / ms
+    } else {
+        0.0
+    }
 }
 
 /// The outcome of [`generate`].

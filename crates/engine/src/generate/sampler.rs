@@ -122,8 +122,7 @@ impl Sampler {
         }
 
         // Candidates sorted by logit, best first; top-k bounds the sort.
-        let mut candidates: Vec<(u32, f32)> =
-            logits.iter().enumerate().filter(|(_, l)| !l.is_nan()).map(|(i, &l)| (i as u32, l)).collect();
+        let mut candidates: Vec<(u32, f32)> = logits.iter().enumerate().filter(|(_, l)| !l.is_nan()).map(|(i, &l)| (i as u32, l)).collect();
         if candidates.is_empty() {
             return 0;
         }

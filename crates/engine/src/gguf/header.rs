@@ -132,8 +132,7 @@ impl<'a> Cursor<'a> {
                     return Err(corrupt(format!("{what}: arrays nested deeper than {MAX_ARRAY_DEPTH}")));
                 }
                 let elem_id = self.u32(what)?;
-                let elem = ValueType::from_id(elem_id)
-                    .ok_or_else(|| corrupt(format!("{what}: unknown array element type {elem_id}")))?;
+                let elem = ValueType::from_id(elem_id).ok_or_else(|| corrupt(format!("{what}: unknown array element type {elem_id}")))?;
                 let len = self.u64(what)?;
                 // Every element takes at least one byte, so a length beyond the file is corrupt;
                 // checking first keeps a forged length from reserving gigabytes.

@@ -153,8 +153,7 @@ impl GgufFile {
     pub async fn tensor_f32<S: ByteSource + ?Sized>(&self, source: &S, info: &TensorInfo) -> Result<Vec<f32>, GgufError> {
         let bytes = self.tensor_bytes(source, info).await?;
         let mut out = vec![0f32; info.n_elements as usize];
-        quant::dequantize(info.ty, &bytes, &mut out)
-            .map_err(|source| GgufError::Dequantize { name: info.name.clone(), source })?;
+        quant::dequantize(info.ty, &bytes, &mut out).map_err(|source| GgufError::Dequantize { name: info.name.clone(), source })?;
         Ok(out)
     }
 

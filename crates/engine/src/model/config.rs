@@ -62,10 +62,8 @@ impl ModelConfig {
     /// Reads `{arch}.*` keys; `vocab_size` and `tied_embeddings` come from the tensors.
     pub fn from_gguf(meta: &Metadata, vocab_size: usize, tied_embeddings: bool) -> Result<Self, ModelError> {
         let name = meta.get_str("general.architecture").ok_or_else(|| ModelError::MissingMetadata("general.architecture".into()))?;
-        let arch = ARCHITECTURES
-            .into_iter()
-            .find(|a| a.gguf_name == name)
-            .ok_or_else(|| ModelError::UnsupportedArchitecture(name.to_string()))?;
+        let arch =
+            ARCHITECTURES.into_iter().find(|a| a.gguf_name == name).ok_or_else(|| ModelError::UnsupportedArchitecture(name.to_string()))?;
         let key = |k: &str| format!("{name}.{k}");
         let required = |k: &str| -> Result<usize, ModelError> {
             meta.get_u64(&key(k)).map(|v| v as usize).ok_or_else(|| ModelError::MissingMetadata(key(k)))

@@ -121,13 +121,7 @@ pub struct Attention {
 impl Attention {
     /// `x: [seq, hidden]` at absolute positions `start..start + seq`.
     /// `mask` is the additive causal mask `[seq, start + seq]`, absent for a single token.
-    pub fn forward(
-        &self,
-        x: Tensor<2>,
-        rope: (&Tensor<3>, &Tensor<3>),
-        mask: Option<&Tensor<2>>,
-        cache: &mut LayerCache,
-    ) -> Tensor<2> {
+    pub fn forward(&self, x: Tensor<2>, rope: (&Tensor<3>, &Tensor<3>), mask: Option<&Tensor<2>>, cache: &mut LayerCache) -> Tensor<2> {
         let [seq, _] = x.dims();
         let (h, kvh, hd) = (self.n_heads, self.n_kv_heads, self.head_dim);
         let heads = |t: Tensor<2>, n: usize| t.reshape([seq, n, hd]).swap_dims(0, 1);
@@ -187,13 +181,7 @@ pub struct Block {
 }
 
 impl Block {
-    pub fn forward(
-        &self,
-        x: Tensor<2>,
-        rope: (&Tensor<3>, &Tensor<3>),
-        mask: Option<&Tensor<2>>,
-        cache: &mut LayerCache,
-    ) -> Tensor<2> {
+    pub fn forward(&self, x: Tensor<2>, rope: (&Tensor<3>, &Tensor<3>), mask: Option<&Tensor<2>>, cache: &mut LayerCache) -> Tensor<2> {
         let x = x.clone() + self.attn.forward(self.attn_norm.forward(x), rope, mask, cache);
         x.clone() + self.ffn.forward(self.ffn_norm.forward(x))
     }

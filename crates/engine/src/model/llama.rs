@@ -4,9 +4,4 @@
 use super::ArchSpec;
 
 /// The Llama architecture (`llama` in GGUF and in `config.json`).
-pub const SPEC: ArchSpec = ArchSpec {
-    gguf_name: "llama",
-    hf_model_type: "llama",
-    qkv_bias: false,
-    gguf_interleaved_rope: true,
-};
+pub const SPEC: ArchSpec = ArchSpec { gguf_name: "llama", hf_model_type: "llama", qkv_bias: false, gguf_interleaved_rope: true };

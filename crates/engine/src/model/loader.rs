@@ -52,7 +52,10 @@ struct HostTensor {
 enum HostData {
     F32(Vec<f32>),
     /// GGUF blocks of a matrix, rows contiguous.
-    Blocks { ty: GgmlType, bytes: BlockBytes },
+    Blocks {
+        ty: GgmlType,
+        bytes: BlockBytes,
+    },
 }
 
 impl HostTensor {
@@ -260,11 +263,7 @@ struct Loader<'a, C> {
 
 impl<C: Checkpoint> Loader<'_, C> {
     async fn host(&self, name: &str, expected: &[usize], blocks: bool) -> Result<HostTensor, ModelError> {
-        let t = self
-            .checkpoint
-            .get(name, blocks)
-            .await?
-            .ok_or_else(|| ModelError::MissingTensor(name.to_string()))?;
+        let t = self.checkpoint.get(name, blocks).await?.ok_or_else(|| ModelError::MissingTensor(name.to_string()))?;
         if t.shape != expected {
             return Err(ModelError::ShapeMismatch { name: name.into(), expected: expected.to_vec(), got: t.shape });
         }
@@ -280,8 +279,8 @@ impl<C: Checkpoint> Loader<'_, C> {
         let t = self.host(name, &shape, self.keep_blocks).await?;
         let [rows, cols] = shape;
         if let HostData::Blocks { ty, bytes } = t.data {
-            let mut q = QuantMatrix::new(ty, rows, cols, bytes)
-                .map_err(|source| GgufError::Dequantize { name: name.to_string(), source })?;
+            let mut q =
+                QuantMatrix::new(ty, rows, cols, bytes).map_err(|source| GgufError::Dequantize { name: name.to_string(), source })?;
             if let Some(hd) = rope_head_dim {
                 q.permute_rows(|i| deinterleaved_source_row(i, hd));
             }

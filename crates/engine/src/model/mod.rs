@@ -7,6 +7,7 @@
 //! into it, `snapshot.rs` saves and restores KV caches.
 
 mod config;
+mod few_rows;
 mod layers;
 pub mod llama;
 mod loader;
@@ -14,7 +15,6 @@ mod matrix;
 pub mod qwen2;
 pub mod safetensors;
 mod snapshot;
-mod few_rows;
 mod transformer;
 
 pub use config::{is_supported_architecture, ArchSpec, ModelConfig};

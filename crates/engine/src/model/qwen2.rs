@@ -4,9 +4,4 @@
 use super::ArchSpec;
 
 /// The Qwen2 architecture (`qwen2` in GGUF and in `config.json`).
-pub const SPEC: ArchSpec = ArchSpec {
-    gguf_name: "qwen2",
-    hf_model_type: "qwen2",
-    qkv_bias: true,
-    gguf_interleaved_rope: false,
-};
+pub const SPEC: ArchSpec = ArchSpec { gguf_name: "qwen2", hf_model_type: "qwen2", qkv_bias: true, gguf_interleaved_rope: false };

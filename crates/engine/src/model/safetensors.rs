@@ -71,8 +71,7 @@ impl SafetensorsFile {
             if name == "__metadata__" {
                 continue;
             }
-            let info: RawInfo =
-                serde_json::from_value(value).map_err(|e| SafetensorsError::Header(format!("tensor '{name}': {e}")))?;
+            let info: RawInfo = serde_json::from_value(value).map_err(|e| SafetensorsError::Header(format!("tensor '{name}': {e}")))?;
             let [begin, end] = info.data_offsets;
             let elems = info.shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d as u64));
             let width = dtype_width(&info.dtype);
@@ -85,16 +84,17 @@ impl SafetensorsFile {
             if !consistent {
                 return Err(SafetensorsError::Header(format!("tensor '{name}' has inconsistent offsets or shape")));
             }
-            tensors.insert(
-                name,
-                TensorEntry { dtype: info.dtype, shape: info.shape, start: data_start + begin, end: data_start + end },
-            );
+            tensors.insert(name, TensorEntry { dtype: info.dtype, shape: info.shape, start: data_start + begin, end: data_start + end });
         }
         Ok(Self { tensors })
     }
 
     /// One tensor converted to f32, row-major.
-    pub async fn tensor_f32<S: ByteSource + ?Sized>(&self, source: &S, name: &str) -> Result<Option<(Vec<usize>, Vec<f32>)>, SafetensorsError> {
+    pub async fn tensor_f32<S: ByteSource + ?Sized>(
+        &self,
+        source: &S,
+        name: &str,
+    ) -> Result<Option<(Vec<usize>, Vec<f32>)>, SafetensorsError> {
         let Some(entry) = self.tensors.get(name) else { return Ok(None) };
         let mut bytes = vec![0u8; (entry.end - entry.start) as usize];
         source.read_at(entry.start, &mut bytes).await?;

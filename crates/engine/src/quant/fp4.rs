@@ -12,9 +12,7 @@ const NVFP4_SUB: usize = 16;
 pub(crate) const NVFP4_BYTES: usize = QK_NVFP4 / NVFP4_SUB + QK_NVFP4 / 2;
 
 /// E2M1 values times two, indexed by the 4-bit code (`kvalues_mxfp4` in ggml).
-const E2M1_X2: [f32; 16] = [
-    0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 0.0, -1.0, -2.0, -3.0, -4.0, -6.0, -8.0, -12.0,
-];
+const E2M1_X2: [f32; 16] = [0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 0.0, -1.0, -2.0, -3.0, -4.0, -6.0, -8.0, -12.0];
 
 /// Half of the E8M0 scale 2^(e - 127), built from bits so it is exact (ggml_e8m0_to_fp32_half).
 /// e = 0 and 1 land in f32's subnormal range.
@@ -22,11 +20,7 @@ const E8M0_HALF: [f32; 256] = {
     let mut t = [0f32; 256];
     let mut e = 0;
     while e < 256 {
-        let bits = if e < 2 {
-            0x0020_0000u32 << e
-        } else {
-            (e as u32 - 1) << 23
-        };
+        let bits = if e < 2 { 0x0020_0000u32 << e } else { (e as u32 - 1) << 23 };
         t[e] = f32::from_bits(bits);
         e += 1;
     }

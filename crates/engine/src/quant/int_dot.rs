@@ -66,11 +66,8 @@ mod avx2 {
         for (g, b) in groups.iter().zip(x) {
             // SAFETY: both arrays are 32 bytes.
             let (q, p) = unsafe { (load(g.q.as_ptr()), load(b.qs.as_ptr())) };
-            let pairs = if SIGNED {
-                _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(p, q))
-            } else {
-                _mm256_maddubs_epi16(q, p)
-            };
+            let pairs =
+                if SIGNED { _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(p, q)) } else { _mm256_maddubs_epi16(q, p) };
             let ints = _mm256_madd_epi16(pairs, ones);
             let scales = _mm256_set_m128(_mm_set1_ps(g.scale[1] * b.d), _mm_set1_ps(g.scale[0] * b.d));
             acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ints), scales, acc);
@@ -114,14 +111,21 @@ mod tests {
         let cases = [
             (group(|i| 63 - (i % 2) as u8, [0.5, -0.25], [-16.0, 8.0]), block(|i| if i % 3 == 0 { -127 } else { 127 }, 0.01), false),
             (group(|i| (i * 7 % 16) as u8, [1.0, 1.0], [0.5, 0.5]), block(|i| (i as i8) * 4 - 60, 0.1), false),
-            (group(|i| if i % 2 == 0 { 0x80 } else { 0x7F }, [0.1, 0.2], [0.0, 0.0]), block(|i| if i < 16 { -127 } else { 127 }, 0.5), true),
+            (
+                group(|i| if i % 2 == 0 { 0x80 } else { 0x7F }, [0.1, 0.2], [0.0, 0.0]),
+                block(|i| if i < 16 { -127 } else { 127 }, 0.5),
+                true,
+            ),
         ];
         for (g, b, signed) in cases {
             let groups = [g, g, g];
             let x = [b, b, b];
             let s = if signed { Signedness::Signed } else { Signedness::Unsigned };
             let want = reference(&groups, &x, signed);
-            for got in [dot(&groups, &x, s) as f64, if signed { dot_portable::<true>(&groups, &x) } else { dot_portable::<false>(&groups, &x) } as f64] {
+            for got in [
+                dot(&groups, &x, s) as f64,
+                if signed { dot_portable::<true>(&groups, &x) } else { dot_portable::<false>(&groups, &x) } as f64,
+            ] {
                 assert!((got - want).abs() <= 1e-4 * (1.0 + want.abs()), "{got} vs {want}");
             }
         }

@@ -87,13 +87,8 @@ mod avx2 {
             for i in 0..4 {
                 // SAFETY: run i is bytes 16 + 32i .. 48 + 32i of the 144-byte block, and
                 // activations 64i .. 64i + 64 lie in the 256-value block.
-                let (q, x_lo, x_hi) = unsafe {
-                    (
-                        load(b.as_ptr().add(16 + 32 * i)),
-                        load(xb.qs.as_ptr().add(64 * i)),
-                        load(xb.qs.as_ptr().add(64 * i + 32)),
-                    )
-                };
+                let (q, x_lo, x_hi) =
+                    unsafe { (load(b.as_ptr().add(16 + 32 * i)), load(xb.qs.as_ptr().add(64 * i)), load(xb.qs.as_ptr().add(64 * i + 32))) };
                 let lo = _mm256_maddubs_epi16(_mm256_and_si256(q, nibble), x_lo);
                 let hi = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), nibble), x_hi);
                 let lo = _mm256_madd_epi16(lo, _mm256_set1_epi16(i16::from(sc[2 * i])));
@@ -127,11 +122,7 @@ mod avx2 {
             for half in 0..2 {
                 // SAFETY: ql (bytes 0..128) and qh (128..192): each half reads 64 and 32.
                 let (l0, l1, h) = unsafe {
-                    (
-                        load(b.as_ptr().add(64 * half)),
-                        load(b.as_ptr().add(64 * half + 32)),
-                        load(b.as_ptr().add(128 + 32 * half)),
-                    )
+                    (load(b.as_ptr().add(64 * half)), load(b.as_ptr().add(64 * half + 32)), load(b.as_ptr().add(128 + 32 * half)))
                 };
                 let high = |bits: __m256i| _mm256_slli_epi16(_mm256_and_si256(bits, two_bits), 4);
                 let quarters = [

@@ -68,9 +68,7 @@ pub(super) fn q3_k(data: &[u8], out: &mut [f32]) {
             // Element e of the block reads bit e/32 of hmask[e % 32].
             let hbit = (sb / 2) as u32;
             let hm_off = (sb % 2) * 16;
-            let quants = qs[offset..offset + 16]
-                .iter()
-                .zip(&hmask[hm_off..hm_off + 16]);
+            let quants = qs[offset..offset + 16].iter().zip(&hmask[hm_off..hm_off + 16]);
             for (v, (&q, &h)) in ys.iter_mut().zip(quants) {
                 let low = ((q >> shift) & 3) as i8;
                 let minus4 = if (h >> hbit) & 1 == 0 { 4 } else { 0 };
@@ -111,10 +109,7 @@ pub(super) fn q4_k(data: &[u8], out: &mut [f32]) {
         let (pairs, _) = y.as_chunks_mut::<64>();
         for (i, (q, ys)) in runs.iter().zip(pairs).enumerate() {
             let (d1, m1) = (d * f32::from(sc[2 * i]), dmin * f32::from(mn[2 * i]));
-            let (d2, m2) = (
-                d * f32::from(sc[2 * i + 1]),
-                dmin * f32::from(mn[2 * i + 1]),
-            );
+            let (d2, m2) = (d * f32::from(sc[2 * i + 1]), dmin * f32::from(mn[2 * i + 1]));
             let (lo, hi) = ys.split_at_mut(32);
             for ((&q, l), h) in q.iter().zip(lo).zip(hi) {
                 *l = d1 * f32::from(q & 0x0F) - m1;
@@ -136,10 +131,7 @@ pub(super) fn q5_k(data: &[u8], out: &mut [f32]) {
         let (pairs, _) = y.as_chunks_mut::<64>();
         for (i, (q, ys)) in runs.iter().zip(pairs).enumerate() {
             let (d1, m1) = (d * f32::from(sc[2 * i]), dmin * f32::from(mn[2 * i]));
-            let (d2, m2) = (
-                d * f32::from(sc[2 * i + 1]),
-                dmin * f32::from(mn[2 * i + 1]),
-            );
+            let (d2, m2) = (d * f32::from(sc[2 * i + 1]), dmin * f32::from(mn[2 * i + 1]));
             let (b1, b2) = (2 * i as u32, 2 * i as u32 + 1);
             let (lo, hi) = ys.split_at_mut(32);
             for (((&q, &h), l), hv) in q.iter().zip(qh).zip(lo).zip(hi) {

@@ -76,11 +76,7 @@ mod avx2 {
     /// formats whose offset is a stored `m` (see [`Q8Block::sum_f16`]).
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    fn row<const B: usize, const PER_BLOCK_SUM: bool>(
-        w: &[u8],
-        x: &[Q8Block],
-        block: impl Fn(&[u8; B]) -> (__m256i, f32, f32),
-    ) -> f32 {
+    fn row<const B: usize, const PER_BLOCK_SUM: bool>(w: &[u8], x: &[Q8Block], block: impl Fn(&[u8; B]) -> (__m256i, f32, f32)) -> f32 {
         let mut acc = _mm256_setzero_ps();
         let mut offsets = 0f32;
         let (blocks, _) = w.as_chunks::<B>();

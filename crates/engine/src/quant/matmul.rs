@@ -12,10 +12,10 @@
 //!   prompt continued from a cached prefix sees the numbers the whole prompt would;
 //! - other formats are dequantized right before use: chunk by chunk for a few activation
 //!   rows, or a tile of rows at a time multiplied by the `gemm` crate for many.
-use super::{int_dot, k_dot, legacy_dot, QK_K};
 use super::q8::{self, Q8_LEN};
 use super::unpack::{self, Group, Signedness, Unpack};
 use super::{dequantize, GgmlType, QuantError};
+use super::{int_dot, k_dot, legacy_dot, QK_K};
 use crate::source::SharedMemory;
 use std::ops::Range;
 
@@ -199,14 +199,7 @@ impl QuantMatrix {
     /// Other formats with an integer form: activations are quantized to 8 bits once, then
     /// each chunk of a weight row is unpacked to small integers and dotted with every
     /// activation row while it is hot.
-    fn matmul_int(
-        &self,
-        unpack: Unpack,
-        signedness: Signedness,
-        x: &[f32],
-        n: usize,
-        out: &mut [f32],
-    ) {
+    fn matmul_int(&self, unpack: Unpack, signedness: Signedness, x: &[f32], n: usize, out: &mut [f32]) {
         let mut xq = Vec::with_capacity(n * self.cols / Q8_LEN);
         q8::quantize_into(x, &mut xq);
         let row_groups = self.cols / Q8_LEN;

@@ -117,12 +117,7 @@ struct Traits {
 }
 
 const fn traits(id: u32, name: &'static str, block_len: usize, block_bytes: usize) -> Traits {
-    Traits {
-        id,
-        name,
-        block_len,
-        block_bytes,
-    }
+    Traits { id, name, block_len, block_bytes }
 }
 
 /// Elements in a k-quant / i-quant super-block.
@@ -321,21 +316,12 @@ pub fn dequantize(ty: GgmlType, data: &[u8], out: &mut [f32]) -> Result<(), Quan
     let elements = out.len();
     let block_len = ty.block_len();
     if !elements.is_multiple_of(block_len) {
-        return Err(QuantError::NotBlockMultiple {
-            ty,
-            elements,
-            block_len,
-        });
+        return Err(QuantError::NotBlockMultiple { ty, elements, block_len });
     }
     // Overflow here would need an `out` larger than memory; report it as a mismatch anyway.
     let expected = (elements / block_len).checked_mul(ty.block_bytes());
     if expected != Some(data.len()) {
-        return Err(QuantError::BadLength {
-            ty,
-            elements,
-            expected: expected.unwrap_or(usize::MAX),
-            actual: data.len(),
-        });
+        return Err(QuantError::BadLength { ty, elements, expected: expected.unwrap_or(usize::MAX), actual: data.len() });
     }
 
     use GgmlType::*;
@@ -360,8 +346,9 @@ pub fn dequantize(ty: GgmlType, data: &[u8], out: &mut [f32]) -> Result<(), Quan
         TQ2_0 => ternary::tq2_0(data, out),
         MXFP4 => fp4::mxfp4(data, out),
         NVFP4 => fp4::nvfp4(data, out),
-        Q8_1 | IQ2XXS | IQ2XS | IQ3XXS | IQ1S | IQ3S | IQ2S | I8 | I16 | I32 | I64 | F64 | IQ1M
-        | Q1_0 => return Err(QuantError::Unsupported(ty)),
+        Q8_1 | IQ2XXS | IQ2XS | IQ3XXS | IQ1S | IQ3S | IQ2S | I8 | I16 | I32 | I64 | F64 | IQ1M | Q1_0 => {
+            return Err(QuantError::Unsupported(ty))
+        }
     }
     Ok(())
 }

@@ -24,8 +24,7 @@ pub(super) fn tq1_0(data: &[u8], out: &mut [f32]) {
         let d = f16_at(b, 52);
         let (y0, rest) = y.split_at_mut(160);
         let (y1, y2) = rest.split_at_mut(80);
-        let runs: [(&[u8], &mut [f32], usize); 3] =
-            [(&b[0..32], y0, 5), (&b[32..48], y1, 5), (&b[48..52], y2, 4)];
+        let runs: [(&[u8], &mut [f32], usize); 3] = [(&b[0..32], y0, 5), (&b[32..48], y1, 5), (&b[48..52], y2, 4)];
         for (bytes, ys, trits) in runs {
             for (&p, row) in POW3[..trits].iter().zip(ys.chunks_exact_mut(bytes.len())) {
                 for (v, &q) in row.iter_mut().zip(bytes) {

@@ -76,10 +76,7 @@ fn known_ids_names_and_sizes() {
 fn bytes_for() {
     assert_eq!(GgmlType::Q4K.bytes_for(0), Some(0));
     assert_eq!(GgmlType::Q4K.bytes_for(256), Some(144));
-    assert_eq!(
-        GgmlType::Q4K.bytes_for(896 * 4864),
-        Some(896 * 4864 / 256 * 144)
-    );
+    assert_eq!(GgmlType::Q4K.bytes_for(896 * 4864), Some(896 * 4864 / 256 * 144));
     assert_eq!(GgmlType::Q4K.bytes_for(255), None);
     assert_eq!(GgmlType::Q4K.bytes_for(257), None);
     assert_eq!(GgmlType::Q8_0.bytes_for(64), Some(68));
@@ -89,10 +86,7 @@ fn bytes_for() {
     assert_eq!(GgmlType::F32.bytes_for(u64::MAX), None);
     assert_eq!(GgmlType::I8.bytes_for(u64::MAX), Some(u64::MAX));
     assert_eq!(GgmlType::Q8_0.bytes_for(u64::MAX / 32 * 32), None); // 2^59 blocks * 34 bytes
-    assert_eq!(
-        GgmlType::Q4_0.bytes_for(u64::MAX / 32 * 32),
-        Some((u64::MAX / 32) * 18)
-    );
+    assert_eq!(GgmlType::Q4_0.bytes_for(u64::MAX / 32 * 32), Some((u64::MAX / 32) * 18));
 }
 
 #[test]
@@ -100,10 +94,7 @@ fn unsupported_types_are_errors() {
     for ty in GgmlType::ALL.into_iter().filter(|t| !t.can_dequantize()) {
         let mut out = vec![0f32; ty.block_len()];
         let data = vec![0u8; ty.block_bytes()];
-        assert_eq!(
-            dequantize(ty, &data, &mut out),
-            Err(QuantError::Unsupported(ty))
-        );
+        assert_eq!(dequantize(ty, &data, &mut out), Err(QuantError::Unsupported(ty)));
     }
     for ty in [GgmlType::Q4K, GgmlType::F16, GgmlType::IQ4NL] {
         assert!(ty.can_dequantize());
@@ -115,37 +106,15 @@ fn wrong_lengths_are_errors_and_leave_out_untouched() {
     let ty = GgmlType::Q4K;
     let mut out = vec![7.0f32; 512];
     let err = dequantize(ty, &[0u8; 144], &mut out).unwrap_err();
-    assert_eq!(
-        err,
-        QuantError::BadLength {
-            ty,
-            elements: 512,
-            expected: 288,
-            actual: 144
-        }
-    );
+    assert_eq!(err, QuantError::BadLength { ty, elements: 512, expected: 288, actual: 144 });
     assert!(err.to_string().contains("288"));
     let err = dequantize(ty, &[0u8; 289], &mut out).unwrap_err();
-    assert!(matches!(
-        err,
-        QuantError::BadLength {
-            expected: 288,
-            actual: 289,
-            ..
-        }
-    ));
+    assert!(matches!(err, QuantError::BadLength { expected: 288, actual: 289, .. }));
     assert!(out.iter().all(|&v| v == 7.0));
 
     let mut out = vec![0f32; 100];
     let err = dequantize(ty, &[0u8; 144], &mut out).unwrap_err();
-    assert_eq!(
-        err,
-        QuantError::NotBlockMultiple {
-            ty,
-            elements: 100,
-            block_len: 256
-        }
-    );
+    assert_eq!(err, QuantError::NotBlockMultiple { ty, elements: 100, block_len: 256 });
 }
 
 /// Every length combination either decodes or errors; none panics.
@@ -154,24 +123,12 @@ fn no_panics_on_any_length() {
     for ty in GgmlType::ALL.into_iter().filter(|t| t.can_dequantize()) {
         let (bl, bb) = (ty.block_len(), ty.block_bytes());
         for blocks in 0..3 {
-            for out_len in [
-                blocks * bl,
-                blocks * bl + 1,
-                (blocks * bl).saturating_sub(1),
-            ] {
+            for out_len in [blocks * bl, blocks * bl + 1, (blocks * bl).saturating_sub(1)] {
                 let mut out = vec![0f32; out_len];
-                for data_len in [
-                    blocks * bb,
-                    blocks * bb + 1,
-                    (blocks * bb).saturating_sub(1),
-                ] {
+                for data_len in [blocks * bb, blocks * bb + 1, (blocks * bb).saturating_sub(1)] {
                     let data: Vec<u8> = (0..data_len).map(|i| (i * 37 + 11) as u8).collect();
                     let ok = out_len % bl == 0 && data_len == out_len / bl * bb;
-                    assert_eq!(
-                        dequantize(ty, &data, &mut out).is_ok(),
-                        ok,
-                        "{ty} {out_len} {data_len}"
-                    );
+                    assert_eq!(dequantize(ty, &data, &mut out).is_ok(), ok, "{ty} {out_len} {data_len}");
                 }
             }
         }
@@ -235,10 +192,7 @@ fn q4_k_by_hand() {
     for (sb, sub) in out.chunks(32).enumerate() {
         let q = if sb % 2 == 0 { 10.0 } else { 3.0 };
         let want = (sb as f32 + 1.0) * q - 0.5 * sb as f32;
-        assert!(
-            sub.iter().all(|&v| v == want),
-            "sub-block {sb}: {sub:?} != {want}"
-        );
+        assert!(sub.iter().all(|&v| v == want), "sub-block {sb}: {sub:?} != {want}");
     }
 }
 

@@ -8,9 +8,7 @@ const PREFETCH_BYTES: usize = 4096;
 
 /// Whether this CPU runs the fused kernels (AVX2 with FMA and F16C: x86-64-v3).
 pub(super) fn detected() -> bool {
-    std::arch::is_x86_feature_detected!("avx2")
-        && std::arch::is_x86_feature_detected!("fma")
-        && std::arch::is_x86_feature_detected!("f16c")
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("f16c")
 }
 
 /// Little-endian f16 at `b[i..i + 2]`, widened (exactly) by the F16C instruction.

@@ -8,9 +8,7 @@ use tokenizers::pre_tokenizers::sequence::Sequence;
 use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
 use tokenizers::{AddedToken, DecoderWrapper, PreTokenizerWrapper, SplitDelimiterBehavior};
 
-use super::{
-    finish, index_texts, pre, EncoderInit, PieceStyle, SpecialTokens, TokenKind, Tokenizer, TokenizerError, VocabParts,
-};
+use super::{finish, index_texts, pre, EncoderInit, PieceStyle, SpecialTokens, TokenKind, Tokenizer, TokenizerError, VocabParts};
 use crate::gguf::{Metadata, Value};
 
 const KEY_MODEL: &str = "tokenizer.ggml.model";
@@ -65,8 +63,7 @@ pub(super) fn build(md: &Metadata) -> Result<Tokenizer, TokenizerError> {
         let scores: Vec<f32> = match md.get(KEY_SCORES) {
             None => vec![0.0; n],
             Some(v) => {
-                let arr =
-                    v.as_array().ok_or(TokenizerError::WrongType { key: KEY_SCORES, expected: "a float array" })?;
+                let arr = v.as_array().ok_or(TokenizerError::WrongType { key: KEY_SCORES, expected: "a float array" })?;
                 if arr.len() < n {
                     return Err(TokenizerError::ShortArray { key: KEY_SCORES, found: arr.len(), expected: n });
                 }
@@ -171,9 +168,7 @@ fn register_added_tokens(tokenizer: &mut Tokenizer) -> Result<(), TokenizerError
     let mut plain = Vec::new();
     for (text, kind) in tokenizer.texts.iter().zip(&tokenizer.kinds) {
         match kind {
-            TokenKind::Control | TokenKind::Unknown => {
-                specials.push(AddedToken::from(text.clone(), true).normalized(false))
-            }
+            TokenKind::Control | TokenKind::Unknown => specials.push(AddedToken::from(text.clone(), true).normalized(false)),
             TokenKind::UserDefined => plain.push(AddedToken::from(text.clone(), false).normalized(false)),
             _ => {}
         }

@@ -7,9 +7,7 @@
 use serde_json::Value as Json;
 use tokenizers::ModelWrapper;
 
-use super::{
-    finish, index_texts, EncoderInit, PieceStyle, SpecialTokens, TokenKind, Tokenizer, TokenizerError, VocabParts,
-};
+use super::{finish, index_texts, EncoderInit, PieceStyle, SpecialTokens, TokenKind, Tokenizer, TokenizerError, VocabParts};
 
 pub(super) fn build(json: &[u8], config: Option<&[u8]>) -> Result<Tokenizer, TokenizerError> {
     let mut hf = tokenizers::Tokenizer::from_bytes(json).map_err(|e| TokenizerError::InvalidJson(e.to_string()))?;
@@ -28,10 +26,7 @@ pub(super) fn build(json: &[u8], config: Option<&[u8]>) -> Result<Tokenizer, Tok
     let vocab = hf.get_vocab(true);
     let n = vocab.values().map(|&id| id as usize + 1).max().ok_or(TokenizerError::EmptyVocab)?;
     if n > vocab.len().saturating_mul(2) + 1024 {
-        return Err(TokenizerError::InvalidJson(format!(
-            "token ids go up to {n} but only {} tokens exist",
-            vocab.len()
-        )));
+        return Err(TokenizerError::InvalidJson(format!("token ids go up to {n} but only {} tokens exist", vocab.len())));
     }
     let mut texts: Vec<Option<String>> = vec![None; n];
     for (text, id) in vocab {
@@ -72,8 +67,7 @@ pub(super) fn build(json: &[u8], config: Option<&[u8]>) -> Result<Tokenizer, Tok
             }
         }
     }
-    let add_space_prefix =
-        style == PieceStyle::Metaspace && (has_type(&decoder, "Strip") || metaspace_prepends(&decoder));
+    let add_space_prefix = style == PieceStyle::Metaspace && (has_type(&decoder, "Strip") || metaspace_prepends(&decoder));
 
     let ids = index_texts(&texts)?;
     let lookup = |key: &str| -> Option<u32> { token_content(config.get(key)?).and_then(|t| ids.get(t).copied()) };
@@ -104,13 +98,9 @@ pub(super) fn build(json: &[u8], config: Option<&[u8]>) -> Result<Tokenizer, Tok
     let chat_template = match config.get("chat_template") {
         Some(Json::String(s)) => Some(s.clone()),
         Some(Json::Array(list)) => {
-            let named = |name: &str| {
-                list.iter().find(|t| t.get("name").and_then(Json::as_str) == Some(name)).and_then(|t| t.get("template"))
-            };
-            named("default")
-                .or_else(|| list.first().and_then(|t| t.get("template")))
-                .and_then(Json::as_str)
-                .map(str::to_string)
+            let named =
+                |name: &str| list.iter().find(|t| t.get("name").and_then(Json::as_str) == Some(name)).and_then(|t| t.get("template"));
+            named("default").or_else(|| list.first().and_then(|t| t.get("template"))).and_then(Json::as_str).map(str::to_string)
         }
         _ => None,
     };
@@ -189,9 +179,7 @@ fn template_specials(post: &Json) -> (Option<String>, Option<String>) {
         return (None, None);
     }
     let Some(single) = o.get("single").and_then(Json::as_array) else { return (None, None) };
-    let special_id = |piece: Option<&Json>| -> Option<String> {
-        piece?.get("SpecialToken")?.get("id")?.as_str().map(str::to_string)
-    };
+    let special_id = |piece: Option<&Json>| -> Option<String> { piece?.get("SpecialToken")?.get("id")?.as_str().map(str::to_string) };
     let bos = special_id(single.first());
     let eos = if single.len() > 1 { special_id(single.last()) } else { None };
     (bos, eos)

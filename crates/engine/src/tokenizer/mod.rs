@@ -402,8 +402,7 @@ impl Tokenizer {
                     match fragment {
                         Fragment::Token(id) => out.push(id),
                         Fragment::Text(s) => {
-                            let encoding =
-                                hf.encode_fast(s, false).map_err(|e| TokenizerError::Encode(e.to_string()))?;
+                            let encoding = hf.encode_fast(s, false).map_err(|e| TokenizerError::Encode(e.to_string()))?;
                             out.extend_from_slice(encoding.get_ids());
                         }
                     }
@@ -522,10 +521,7 @@ impl Tokenizer {
     }
 
     fn piece(&self, id: TokenId) -> Result<&[u8]> {
-        self.pieces
-            .get(id as usize)
-            .map(Vec::as_slice)
-            .ok_or(TokenizerError::TokenOutOfRange { id, vocab_size: self.pieces.len() })
+        self.pieces.get(id as usize).map(Vec::as_slice).ok_or(TokenizerError::TokenOutOfRange { id, vocab_size: self.pieces.len() })
     }
 
     /// llama.cpp removes one leading space from the first piece when the model adds a space prefix.
@@ -616,19 +612,8 @@ pub(crate) struct VocabParts {
 
 /// Fills in what llama.cpp derives at load time and assembles the tokenizer.
 pub(crate) fn finish(parts: VocabParts, ids: HashMap<String, TokenId>, encoder_for: EncoderInit) -> Result<Tokenizer> {
-    let VocabParts {
-        texts,
-        mut kinds,
-        style,
-        mut special,
-        add_bos,
-        add_eos,
-        add_space_prefix,
-        clean_spaces,
-        model,
-        pre,
-        chat_template,
-    } = parts;
+    let VocabParts { texts, mut kinds, style, mut special, add_bos, add_eos, add_space_prefix, clean_spaces, model, pre, chat_template } =
+        parts;
 
     // Control-looking tokens found by their text (llama.cpp's auto-detection), promoted to control.
     let promote = |slot: &mut Option<TokenId>, names: &[&str], kinds: &mut [TokenKind]| {
@@ -673,9 +658,7 @@ pub(crate) fn finish(parts: VocabParts, ids: HashMap<String, TokenId>, encoder_f
     eog.dedup();
     // o200k_harmony / solar-open: `<|end|>` is not the end of generation there.
     let has = |eog: &[TokenId], name: &str| ids.get(name).is_some_and(|id| eog.contains(id));
-    if has(&eog, "<|end|>")
-        && ((has(&eog, "<|return|>") && has(&eog, "<|call|>")) || (has(&eog, "<|calls|>") && has(&eog, "<|flush|>")))
-    {
+    if has(&eog, "<|end|>") && ((has(&eog, "<|return|>") && has(&eog, "<|call|>")) || (has(&eog, "<|calls|>") && has(&eog, "<|flush|>"))) {
         if let Some(&end) = ids.get("<|end|>") {
             eog.retain(|&id| id != end);
             kinds[end as usize] = TokenKind::UserDefined;
@@ -689,8 +672,7 @@ pub(crate) fn finish(parts: VocabParts, ids: HashMap<String, TokenId>, encoder_f
         }
     }
 
-    let mut matched_in_text: Vec<TokenId> =
-        (0..texts.len() as TokenId).filter(|&id| kinds[id as usize].is_matched_in_text()).collect();
+    let mut matched_in_text: Vec<TokenId> = (0..texts.len() as TokenId).filter(|&id| kinds[id as usize].is_matched_in_text()).collect();
     matched_in_text.sort_by(|&a, &b| texts[b as usize].len().cmp(&texts[a as usize].len()).then(a.cmp(&b)));
 
     let pieces = texts.iter().zip(&kinds).map(|(text, &kind)| piece_bytes(text, kind, style)).collect();

@@ -52,16 +52,12 @@ pub(crate) fn lookup(name: &str) -> Option<PreTokenizerConfig> {
         }
         "dbrx" | "smaug-bpe" => config("dbrx", &[LLAMA3]),
         "glm4" | "chatglm-bpe" => PreTokenizerConfig { no_bos: true, ..config("chatglm4", &[LLAMA3]) },
-        "qwen2" | "deepseek-r1-qwen" | "kormo" | "f2llmv2" => {
-            PreTokenizerConfig { clean_spaces: false, ..config("qwen2", &[QWEN2]) }
-        }
+        "qwen2" | "deepseek-r1-qwen" | "kormo" | "f2llmv2" => PreTokenizerConfig { clean_spaces: false, ..config("qwen2", &[QWEN2]) },
         "megrez" | "stablelm2" => config("qwen2", &[QWEN2]),
         "smollm" | "command-r" => PreTokenizerConfig { clean_spaces: false, ..config("starcoder", &[DIGIT, GPT2]) },
-        "starcoder" | "refact" | "codeshell" | "exaone" | "minerva-7b" | "mellum2" => {
-            config("starcoder", &[DIGIT, GPT2])
-        }
-        "gpt-2" | "phi-2" | "jina-es" | "jina-de" | "gigachat" | "jina-v2-es" | "jina-v2-de" | "a.x-4.0" | "mellum"
-        | "modern-bert" | "mpt" | "olmo" | "jais" | "exaone4" => config("gpt2", &[GPT2]),
+        "starcoder" | "refact" | "codeshell" | "exaone" | "minerva-7b" | "mellum2" => config("starcoder", &[DIGIT, GPT2]),
+        "gpt-2" | "phi-2" | "jina-es" | "jina-de" | "gigachat" | "jina-v2-es" | "jina-v2-de" | "a.x-4.0" | "mellum" | "modern-bert"
+        | "mpt" | "olmo" | "jais" | "exaone4" => config("gpt2", &[GPT2]),
         "trillion" | "granite-docling" => PreTokenizerConfig { clean_spaces: false, ..config("gpt2", &[GPT2]) },
         "falcon" => config("falcon", &[PUNCT_RUNS_FALCON, GPT2, THREE_DIGITS]),
         _ => return None,

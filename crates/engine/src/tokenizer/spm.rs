@@ -67,12 +67,7 @@ pub(crate) fn tokenize(vocab: &SpmVocab<'_>, text: &str, out: &mut Vec<u32>) -> 
     let mut symbols: Vec<Symbol> = Vec::with_capacity(text.len());
     for (i, (start, c)) in text.char_indices().enumerate() {
         let len = c.len_utf8();
-        symbols.push(Symbol {
-            start,
-            len,
-            prev: i.checked_sub(1),
-            next: if start + len == text.len() { None } else { Some(i + 1) },
-        });
+        symbols.push(Symbol { start, len, prev: i.checked_sub(1), next: if start + len == text.len() { None } else { Some(i + 1) } });
     }
     if symbols.is_empty() {
         return Ok(());

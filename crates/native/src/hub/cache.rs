@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use cmdai_hub::{
-    blob_rel, choose_gguf_name, incomplete_rel, is_commit_hash, is_gguf, lock_rel, ref_rel, repo_folder, repo_from_folder, snapshot_link_target,
-    snapshot_rel, HubError, RepoId, BLOBS_DIR, SNAPSHOTS_DIR,
+    blob_rel, choose_gguf_name, incomplete_rel, is_commit_hash, is_gguf, lock_rel, ref_rel, repo_folder, repo_from_folder,
+    snapshot_link_target, snapshot_rel, HubError, RepoId, BLOBS_DIR, SNAPSHOTS_DIR,
 };
 
 /// A GGUF file in the cache.
@@ -221,9 +221,10 @@ impl HubCache {
         }
         let blobs = repo_dir.join(BLOBS_DIR);
         if model.blob.starts_with(fs::canonicalize(&blobs).unwrap_or(blobs.clone())) && model.blob.exists() {
-            let still_used = self.snapshot_dirs(&model.repo).iter().any(|(_, dir)| {
-                files_under(dir).iter().any(|f| fs::canonicalize(join(dir, f)).ok().as_ref() == Some(&model.blob))
-            });
+            let still_used = self
+                .snapshot_dirs(&model.repo)
+                .iter()
+                .any(|(_, dir)| files_under(dir).iter().any(|f| fs::canonicalize(join(dir, f)).ok().as_ref() == Some(&model.blob)));
             if !still_used {
                 fs::remove_file(&model.blob).map_err(|e| io_error("cannot delete", &model.blob, e))?;
             }

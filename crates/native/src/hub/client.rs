@@ -1,11 +1,11 @@
 //! HTTP to the Hub with ureq (rustls): file metadata, file listings, and byte streams with `Range`.
 //! The token goes to the endpoint's origin only; ureq never forwards `Authorization` on redirects.
 
-use cmdai_workbench::discover::{parse_search_results, search_url, HubModel};
 use cmdai_hub::{
-    check_status, file_metadata_from_head, join_location, model_info_url, parse_model_info, range_header, resolve_url, same_origin, DEFAULT_REVISION,
-    FileMetadata, HubError, RepoId, RepoListing, RequestContext,
+    check_status, file_metadata_from_head, join_location, model_info_url, parse_model_info, range_header, resolve_url, same_origin,
+    FileMetadata, HubError, RepoId, RepoListing, RequestContext, DEFAULT_REVISION,
 };
+use cmdai_workbench::discover::{parse_search_results, search_url, HubModel};
 use ureq::http::Response;
 use ureq::{Agent, Body, BodyReader};
 

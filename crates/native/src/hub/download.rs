@@ -120,7 +120,14 @@ fn verify_partial(partial: &Path, file: &str, meta: &FileMetadata, hasher: Sha25
     })
 }
 
-fn attempt_once(client: &Client, partial: &Path, repo: &RepoId, file: &str, meta: &FileMetadata, progress: &mut dyn Progress) -> Result<(), Failure> {
+fn attempt_once(
+    client: &Client,
+    partial: &Path,
+    repo: &RepoId,
+    file: &str,
+    meta: &FileMetadata,
+    progress: &mut dyn Progress,
+) -> Result<(), Failure> {
     let fatal = Failure::Fatal;
     let on_disk = fs::metadata(partial).map(|m| m.len()).unwrap_or(0);
     let mut from = match plan_resume(on_disk, meta.size) {
@@ -175,7 +182,11 @@ fn attempt_once(client: &Client, partial: &Path, repo: &RepoId, file: &str, meta
         if meta.size.is_some_and(|total| done + n as u64 > total) {
             drop(out);
             let _ = fs::remove_file(partial);
-            return Err(fatal(HubError::SizeMismatch { file: file.to_string(), expected: meta.size.unwrap_or(0), actual: done + n as u64 }));
+            return Err(fatal(HubError::SizeMismatch {
+                file: file.to_string(),
+                expected: meta.size.unwrap_or(0),
+                actual: done + n as u64,
+            }));
         }
         out.write_all(&buf[..n]).map_err(|e| fatal(write_error(partial, e, done, meta.size)))?;
         hasher.update(&buf[..n]);

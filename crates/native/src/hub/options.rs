@@ -71,9 +71,9 @@ impl HubOptions {
             Some(rest) => home.join(rest),
             None => PathBuf::from(p),
         };
-        let hf_home = var("HF_HOME").map(expand).unwrap_or_else(|| {
-            var("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".cache")).join("huggingface")
-        });
+        let hf_home = var("HF_HOME")
+            .map(expand)
+            .unwrap_or_else(|| var("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".cache")).join("huggingface"));
         let cache_dir = var("HF_HUB_CACHE").or_else(|| var("HUGGINGFACE_HUB_CACHE")).map(expand).unwrap_or_else(|| hf_home.join("hub"));
         let token_file = var("HF_TOKEN_PATH").map(expand).unwrap_or_else(|| hf_home.join("token"));
         let token = var("HF_TOKEN").or_else(|| var("HUGGING_FACE_HUB_TOKEN")).or_else(|| read_token_file(&token_file));

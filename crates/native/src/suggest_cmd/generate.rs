@@ -48,9 +48,9 @@ impl<'a> Suggester<'a> {
             } else {
                 SamplingParams { temperature: 0.8, seed: attempt as u64, ..SamplingParams::default() }
             };
-            let generation = block_on(self.engine.generate(&prompt, prefix.clone(), sampling, &InstantClock::new(), |_| {
-                std::ops::ControlFlow::Continue(())
-            }))
+            let generation = block_on(
+                self.engine.generate(&prompt, prefix.clone(), sampling, &InstantClock::new(), |_| std::ops::ControlFlow::Continue(())),
+            )
             .context("generation failed")?;
             timings.get_or_insert(generation.timings.clone());
             if let Ok(s) = suggest::parse_suggestion(&generation.text) {

@@ -129,7 +129,9 @@ impl Session<'_> {
     /// Streams the model's part-by-part explanation of `cmd`.
     fn explain(&self, cmd: &str) -> Result<()> {
         let messages = [
-            Message::system("You explain shell commands to developers: each part of the command in one short bullet, then any risk. No preamble."),
+            Message::system(
+                "You explain shell commands to developers: each part of the command in one short bullet, then any risk. No preamble.",
+            ),
             Message::user(format!("Explain this {} command:\n{cmd}", self.ctx.shell)),
         ];
         let prompt = self.loaded.chat_template.render(&messages, true)?;
@@ -160,12 +162,9 @@ pub fn unattended_action(j: &Judged, execute: bool) -> Unattended {
     let a = &j.assessment;
     match j.decision {
         Decision::Block => Unattended::Refuse(format!("blocked ({} risk): {}", a.risk, a.reason())),
-        Decision::Confirm if execute => Unattended::Refuse(format!(
-            "not running a {} risk command without asking ({}): {}",
-            a.risk,
-            a.reason(),
-            j.suggestion.cmd
-        )),
+        Decision::Confirm if execute => {
+            Unattended::Refuse(format!("not running a {} risk command without asking ({}): {}", a.risk, a.reason(), j.suggestion.cmd))
+        }
         Decision::Allow if execute => Unattended::Run,
         _ => Unattended::Print,
     }

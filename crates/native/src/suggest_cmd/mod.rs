@@ -46,8 +46,7 @@ pub fn run(args: SuggestArgs) -> Result<ExitCode> {
     drop(spinner);
     let candidates = candidates?;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let judged: Vec<Judged> =
-        candidates.suggestions.into_iter().map(|s| judge(s, &request, args.safety)).collect();
+    let judged: Vec<Judged> = candidates.suggestions.into_iter().map(|s| judge(s, &request, args.safety)).collect();
     let model_name = model_file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
 
     if args.output == OutputFormat::Json {
@@ -55,5 +54,9 @@ pub fn run(args: SuggestArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let session = interact::Session { args: &args, ctx: &ctx, request: &request, loaded: &loaded, model_name: &model_name };
-    if interactive { session.run(judged) } else { session.unattended(judged) }
+    if interactive {
+        session.run(judged)
+    } else {
+        session.unattended(judged)
+    }
 }

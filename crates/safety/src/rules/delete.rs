@@ -22,9 +22,8 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
     if program == "mv" {
         return check_move(inv, out);
     }
-    let is_deleter = matches!(program, "rm" | "unlink" | "srm")
-        || CMD_DELETERS.contains(&program)
-        || POWERSHELL_DELETERS.contains(&program);
+    let is_deleter =
+        matches!(program, "rm" | "unlink" | "srm") || CMD_DELETERS.contains(&program) || POWERSHELL_DELETERS.contains(&program);
     if !is_deleter {
         return;
     }
@@ -50,24 +49,14 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
 fn judge(target: &str, recursive: bool) -> Option<Finding> {
     let trash = format!("move it to the trash instead: gio trash {target} (or trash-put {target})");
     let finding = match (paths::classify(target), recursive) {
-        (Place::Root, _) if recursive => {
-            Finding::new(Risk::Critical, format!("recursively deletes the root directory '{target}'"))
-        }
-        (Place::Home, true) => {
-            Finding::new(Risk::Critical, format!("recursively deletes the home directory '{target}'"))
-        }
-        (Place::WorkingDir, true) => {
-            Finding::new(Risk::Critical, format!("recursively deletes everything in '{target}'"))
-                .with_alternative("list what would go first (ls), then delete the named entries")
-        }
-        (Place::SystemDir, true) => {
-            Finding::new(Risk::Critical, format!("recursively deletes the system directory '{target}'"))
-        }
+        (Place::Root, _) if recursive => Finding::new(Risk::Critical, format!("recursively deletes the root directory '{target}'")),
+        (Place::Home, true) => Finding::new(Risk::Critical, format!("recursively deletes the home directory '{target}'")),
+        (Place::WorkingDir, true) => Finding::new(Risk::Critical, format!("recursively deletes everything in '{target}'"))
+            .with_alternative("list what would go first (ls), then delete the named entries"),
+        (Place::SystemDir, true) => Finding::new(Risk::Critical, format!("recursively deletes the system directory '{target}'")),
         (Place::WorkingDir, false) => Finding::new(Risk::High, format!("deletes every file matching '{target}'"))
             .with_alternative("list the files first, then delete them by name"),
-        (Place::InsideSystem, true) => {
-            Finding::new(Risk::High, format!("recursively deletes system files in '{target}'"))
-        }
+        (Place::InsideSystem, true) => Finding::new(Risk::High, format!("recursively deletes system files in '{target}'")),
         (Place::InsideSystem, false) => match writes::write_risk(target, writes::WriteMode::Overwrite) {
             Some(write) if write.risk == Risk::Critical => {
                 Finding::new(Risk::Critical, format!("deletes the critical system file '{target}'"))
@@ -76,11 +65,10 @@ fn judge(target: &str, recursive: bool) -> Option<Finding> {
         },
         (Place::Repository, _) => Finding::new(Risk::High, format!("deletes the git history in '{target}'"))
             .with_alternative("back the repository up (git bundle create) before deleting it"),
-        (Place::VariablePrefix, true) => Finding::new(
-            Risk::High,
-            format!("recursively deletes '{target}', which becomes a path under / if the variable is empty"),
-        )
-        .with_alternative("use ${VAR:?} so an empty variable aborts the command"),
+        (Place::VariablePrefix, true) => {
+            Finding::new(Risk::High, format!("recursively deletes '{target}', which becomes a path under / if the variable is empty"))
+                .with_alternative("use ${VAR:?} so an empty variable aborts the command")
+        }
         (_, true) => Finding::new(Risk::Moderate, format!("recursively deletes '{target}'")).with_alternative(trash),
         (_, false) => Finding::new(Risk::Moderate, format!("deletes '{target}'")).with_alternative(trash),
     };
@@ -92,10 +80,7 @@ fn check_move(inv: &Invocation, out: &mut Vec<Finding>) {
     let Some((destination, sources)) = operands.split_last() else { return };
     for source in sources {
         if matches!(paths::classify(source), Place::Root | Place::Home | Place::SystemDir) {
-            out.push(Finding::new(
-                Risk::Critical,
-                format!("moves '{source}' away, which breaks the system or your account"),
-            ));
+            out.push(Finding::new(Risk::Critical, format!("moves '{source}' away, which breaks the system or your account")));
         }
     }
     if !sources.is_empty() && paths::normalize(destination) == "/dev/null" {

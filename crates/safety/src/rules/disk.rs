@@ -18,20 +18,16 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
             for output in args.iter().filter_map(|a| a.strip_prefix("of=")) {
                 if paths::device(output) == Some(Device::Storage) {
                     out.push(
-                        Finding::new(Risk::Critical, format!("dd overwrites the disk device '{output}'"))
-                            .with_alternative(CHECK_DEVICE),
+                        Finding::new(Risk::Critical, format!("dd overwrites the disk device '{output}'")).with_alternative(CHECK_DEVICE),
                     );
                 } else {
-                    out.extend(
-                        writes::write_risk(output, writes::WriteMode::Overwrite).filter(|f| f.risk >= Risk::High),
-                    );
+                    out.extend(writes::write_risk(output, writes::WriteMode::Overwrite).filter(|f| f.risk >= Risk::High));
                 }
             }
         }
         p if is_formatter(p) => {
             out.push(
-                Finding::new(Risk::Critical, format!("{p} formats '{target}', erasing everything on it"))
-                    .with_alternative(CHECK_DEVICE),
+                Finding::new(Risk::Critical, format!("{p} formats '{target}', erasing everything on it")).with_alternative(CHECK_DEVICE),
             );
         }
         "fdisk" | "gdisk" | "cfdisk" | "sfdisk" | "sgdisk" | "parted" | "wipefs" => {
@@ -46,17 +42,12 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
                         || flags::value(args, &["-o", "--offset"]).is_some()));
             if !lists_only {
                 out.push(
-                    Finding::new(
-                        Risk::Critical,
-                        format!("{program} rewrites the partition table or signatures of '{target}'"),
-                    )
-                    .with_alternative("inspect first with lsblk or fdisk -l"),
+                    Finding::new(Risk::Critical, format!("{program} rewrites the partition table or signatures of '{target}'"))
+                        .with_alternative("inspect first with lsblk or fdisk -l"),
                 );
             }
         }
-        "blkdiscard" => {
-            out.push(Finding::new(Risk::Critical, format!("blkdiscard discards every block of '{target}'")))
-        }
+        "blkdiscard" => out.push(Finding::new(Risk::Critical, format!("blkdiscard discards every block of '{target}'"))),
         "hdparm" if args.iter().any(|a| a.starts_with("--security-erase") || a.starts_with("--trim-sector")) => {
             out.push(Finding::new(Risk::Critical, "hdparm erases the drive"));
         }
@@ -64,8 +55,7 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
             for file in &operands {
                 if paths::device(file) == Some(Device::Storage) {
                     out.push(
-                        Finding::new(Risk::Critical, format!("shred overwrites the disk device '{file}'"))
-                            .with_alternative(CHECK_DEVICE),
+                        Finding::new(Risk::Critical, format!("shred overwrites the disk device '{file}'")).with_alternative(CHECK_DEVICE),
                     );
                 } else {
                     out.push(
@@ -76,19 +66,9 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
             }
         }
         "diskutil" => {
-            const ERASING: &[&str] = &[
-                "erasedisk",
-                "erasevolume",
-                "zerodisk",
-                "randomdisk",
-                "secureerase",
-                "partitiondisk",
-                "reformat",
-                "deletecontainer",
-            ];
-            if subcommand(inv).is_some_and(|s| ERASING.contains(&s.as_str()))
-                || has_word(inv, &["deletecontainer", "deletevolume"])
-            {
+            const ERASING: &[&str] =
+                &["erasedisk", "erasevolume", "zerodisk", "randomdisk", "secureerase", "partitiondisk", "reformat", "deletecontainer"];
+            if subcommand(inv).is_some_and(|s| ERASING.contains(&s.as_str())) || has_word(inv, &["deletecontainer", "deletevolume"]) {
                 out.push(
                     Finding::new(Risk::Critical, "diskutil erases a disk or volume")
                         .with_alternative("run diskutil list to check the identifier first"),
@@ -103,10 +83,7 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
         }
         "diskpart" => out.push(Finding::new(Risk::Critical, "diskpart can clean and repartition disks")),
         "cipher" if args.iter().any(|a| a.to_lowercase().starts_with("/w")) => {
-            out.push(Finding::new(
-                Risk::Moderate,
-                "cipher /w overwrites all free space on the drive, which takes long",
-            ));
+            out.push(Finding::new(Risk::Moderate, "cipher /w overwrites all free space on the drive, which takes long"));
         }
         _ => {}
     }

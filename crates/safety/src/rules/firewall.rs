@@ -21,10 +21,7 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
         "ufw" => subcommand(inv).is_some_and(|s| s == "disable" || s == "reset"),
         "systemctl" | "service" => {
             has_word(inv, &["stop", "disable", "mask"])
-                && inv
-                    .args
-                    .iter()
-                    .any(|a| PROTECTION_SERVICES.contains(&a.trim_end_matches(".service").to_lowercase().as_str()))
+                && inv.args.iter().any(|a| PROTECTION_SERVICES.contains(&a.trim_end_matches(".service").to_lowercase().as_str()))
         }
         "setenforce" => has_word(inv, &["0", "permissive"]),
         "netsh" => (text.contains("firewall") && text.contains("state off")) || text.contains("opmode disable"),

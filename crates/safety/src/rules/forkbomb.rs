@@ -30,8 +30,7 @@ pub fn check_code(inv: &Invocation, out: &mut Vec<Finding>) {
         return;
     }
     let code = joined_lower(inv);
-    if code.contains("fork while fork") || (code.contains("fork") && (code.contains("while") || code.contains("loop")))
-    {
+    if code.contains("fork while fork") || (code.contains("fork") && (code.contains("while") || code.contains("loop"))) {
         out.push(fork_bomb());
     }
 }

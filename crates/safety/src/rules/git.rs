@@ -27,9 +27,7 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
                 || flags::short(args, 'f', "fuvnqd")
                 || operands.iter().skip(1).any(|refspec| refspec.starts_with('+'));
             let leased = flags::long(args, "--force-with-lease") || flags::long(args, "--force-if-includes");
-            let deletes = flags::long(args, "--delete")
-                || flags::short(args, 'd', "fuvnqd")
-                || operands.iter().any(|r| r.starts_with(':'));
+            let deletes = flags::long(args, "--delete") || flags::short(args, 'd', "fuvnqd") || operands.iter().any(|r| r.starts_with(':'));
             if forced {
                 Some(
                     Finding::new(Risk::High, "git push --force can overwrite commits others pushed")
@@ -56,27 +54,21 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
             })
         }
         "checkout" => {
-            let discards = args.iter().any(|a| a == "--" || a == ".")
-                || flags::short(args, 'f', "fq")
-                || flags::long(args, "--force");
+            let discards = args.iter().any(|a| a == "--" || a == ".") || flags::short(args, 'f', "fq") || flags::long(args, "--force");
             let new_branch = flags::short(args, 'b', "bBt") || flags::short(args, 'B', "bBt");
             (discards && !new_branch).then(|| {
-                Finding::new(Risk::Moderate, "discards uncommitted changes to the checked-out files")
-                    .with_alternative("git stash")
+                Finding::new(Risk::Moderate, "discards uncommitted changes to the checked-out files").with_alternative("git stash")
             })
         }
         "restore" => {
             let only_staged = flags::long(args, "--staged") && !flags::long(args, "--worktree");
-            (!only_staged && !operands.is_empty()).then(|| {
-                Finding::new(Risk::Moderate, "git restore discards uncommitted changes").with_alternative("git stash")
-            })
+            (!only_staged && !operands.is_empty())
+                .then(|| Finding::new(Risk::Moderate, "git restore discards uncommitted changes").with_alternative("git stash"))
         }
-        "branch" if flags::short(args, 'D', "D") || (flags::long(args, "--delete") && flags::long(args, "--force")) => {
-            Some(
-                Finding::new(Risk::Moderate, "deletes a branch even if it is not merged")
-                    .with_alternative("git branch -d (refuses unmerged branches)"),
-            )
-        }
+        "branch" if flags::short(args, 'D', "D") || (flags::long(args, "--delete") && flags::long(args, "--force")) => Some(
+            Finding::new(Risk::Moderate, "deletes a branch even if it is not merged")
+                .with_alternative("git branch -d (refuses unmerged branches)"),
+        ),
         "stash" if operands.first().is_some_and(|s| *s == "drop" || *s == "clear") => {
             Some(Finding::new(Risk::Moderate, "drops stashed changes"))
         }

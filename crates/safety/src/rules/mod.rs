@@ -18,10 +18,7 @@ use super::{Finding, Risk};
 /// Adds the findings for one program run.
 pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
     if inv.disguised {
-        out.push(Finding::new(
-            Risk::Moderate,
-            format!("the program name '{}' is spelt with look-alike characters", inv.program),
-        ));
+        out.push(Finding::new(Risk::Moderate, format!("the program name '{}' is spelt with look-alike characters", inv.program)));
     }
     for rule in [
         delete::check,

@@ -6,19 +6,8 @@ use super::super::paths::{self, Device};
 use super::super::{Finding, Risk};
 use super::joined_lower;
 
-const DOWNLOADERS: &[&str] = &[
-    "curl",
-    "wget",
-    "fetch",
-    "iwr",
-    "irm",
-    "invoke-webrequest",
-    "invoke-restmethod",
-    "aria2c",
-    "http",
-    "xh",
-    "lwp-request",
-];
+const DOWNLOADERS: &[&str] =
+    &["curl", "wget", "fetch", "iwr", "irm", "invoke-webrequest", "invoke-restmethod", "aria2c", "http", "xh", "lwp-request"];
 const NETCATS: &[&str] = &["nc", "ncat", "netcat", "nc.traditional", "nc.openbsd", "telnet", "socat", "openssl"];
 const CODE_RUNNERS: &[&str] = &["python", "python2", "python3", "perl", "ruby", "php", "node", "lua"];
 const READ_FIRST: &str = "download to a file, read it, then run it";
@@ -37,8 +26,7 @@ pub fn script_downloads(script: &str) -> bool {
 }
 
 fn runs_download(what: &str) -> Finding {
-    Finding::new(Risk::High, format!("{what} runs code downloaded from the internet without showing it"))
-        .with_alternative(READ_FIRST)
+    Finding::new(Risk::High, format!("{what} runs code downloaded from the internet without showing it")).with_alternative(READ_FIRST)
 }
 
 fn reverse_shell(how: &str) -> Finding {
@@ -56,11 +44,7 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
     if executes_args && inv.args_fetched {
         out.push(runs_download(program));
     }
-    if inv
-        .args
-        .iter()
-        .any(|a| paths::device(a) == Some(Device::Network) || a.contains("/dev/tcp/") || a.contains("/dev/udp/"))
-    {
+    if inv.args.iter().any(|a| paths::device(a) == Some(Device::Network) || a.contains("/dev/tcp/") || a.contains("/dev/udp/")) {
         out.push(reverse_shell("a /dev/tcp connection"));
     }
     let args = &inv.args;
@@ -147,9 +131,7 @@ pub fn check_text(script: &str, out: &mut Vec<Finding>) {
     }
     let words: Vec<&str> = text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '.')).collect();
     let invokes = words.iter().any(|w| *w == "iex" || *w == "invoke-expression");
-    let downloads = words.iter().any(|w| DOWNLOADERS.contains(w))
-        || text.contains("downloadstring")
-        || text.contains("net.webclient");
+    let downloads = words.iter().any(|w| DOWNLOADERS.contains(w)) || text.contains("downloadstring") || text.contains("net.webclient");
     if invokes && downloads {
         out.push(runs_download("Invoke-Expression"));
     }

@@ -15,19 +15,14 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
     let operands = flags::operands(args);
     // chmod's mode may look like an option (`chmod -x file`); it is then not an operand.
     let (mode, targets) = match operands.split_first() {
-        Some((first, rest)) if program != "chmod" || !args.iter().any(|a| is_mode(a) && a.starts_with('-')) => {
-            (*first, rest)
-        }
+        Some((first, rest)) if program != "chmod" || !args.iter().any(|a| is_mode(a) && a.starts_with('-')) => (*first, rest),
         _ => ("", &operands[..]),
     };
     let mode = if program == "chmod" { mode } else { "" };
     if is_setuid(mode) {
         out.push(
-            Finding::new(
-                Risk::High,
-                format!("sets the setuid/setgid bit with mode {mode}, letting anyone run it with its owner's rights"),
-            )
-            .with_alternative("grant the specific right with sudoers or capabilities instead"),
+            Finding::new(Risk::High, format!("sets the setuid/setgid bit with mode {mode}, letting anyone run it with its owner's rights"))
+                .with_alternative("grant the specific right with sudoers or capabilities instead"),
         );
     }
     let open_to_all = is_world_writable(mode);
@@ -41,9 +36,7 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
             (Place::Root | Place::SystemDir, false) => {
                 Some(Finding::new(Risk::High, format!("{program} on the system directory '{target}'")))
             }
-            (Place::InsideSystem, true) => {
-                Some(Finding::new(Risk::High, format!("{program} -R on system files in '{target}'")))
-            }
+            (Place::InsideSystem, true) => Some(Finding::new(Risk::High, format!("{program} -R on system files in '{target}'"))),
             (_, true) if open_to_all => Some(
                 Finding::new(Risk::High, format!("makes everything under '{target}' writable by every user"))
                     .with_alternative("chmod -R u+rwX,go+rX (no write for others)"),
@@ -67,9 +60,7 @@ fn is_mode(arg: &str) -> bool {
 }
 
 fn octal(mode: &str) -> Option<u32> {
-    (!mode.is_empty() && mode.len() <= 4 && mode.chars().all(|c| c.is_digit(8)))
-        .then(|| u32::from_str_radix(mode, 8).ok())
-        .flatten()
+    (!mode.is_empty() && mode.len() <= 4 && mode.chars().all(|c| c.is_digit(8))).then(|| u32::from_str_radix(mode, 8).ok()).flatten()
 }
 
 fn is_setuid(mode: &str) -> bool {

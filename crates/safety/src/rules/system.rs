@@ -11,16 +11,10 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
     let program = inv.program.as_str();
     let args = &inv.args;
     let finding = match program {
-        "sudo" | "doas" | "run0"
-            if has_word(inv, &["-i", "-s", "--login", "--shell"]) || args.is_empty() && program == "run0" =>
-        {
+        "sudo" | "doas" | "run0" if has_word(inv, &["-i", "-s", "--login", "--shell"]) || args.is_empty() && program == "run0" => {
             Some(root_shell())
         }
-        p if invocation::is_shell(p)
-            && inv.elevated
-            && invocation::nested_script(inv).is_none()
-            && flags::operands(args).is_empty() =>
-        {
+        p if invocation::is_shell(p) && inv.elevated && invocation::nested_script(inv).is_none() && flags::operands(args).is_empty() => {
             Some(root_shell())
         }
         "su" if invocation::nested_script(inv).is_none() => Some(
@@ -39,9 +33,7 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
         "shutdown" | "reboot" | "halt" | "poweroff" if !cancels_shutdown(args) => Some(power()),
         "init" | "telinit" if has_word(inv, &["0", "6"]) => Some(power()),
         "systemctl"
-            if subcommand(inv).is_some_and(|s| {
-                matches!(s.as_str(), "poweroff" | "reboot" | "halt" | "kexec" | "rescue" | "emergency")
-            }) =>
+            if subcommand(inv).is_some_and(|s| matches!(s.as_str(), "poweroff" | "reboot" | "halt" | "kexec" | "rescue" | "emergency")) =>
         {
             Some(power())
         }
@@ -55,21 +47,14 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
             Finding::new(Risk::High, "killall kills every process with that name (on some systems, every process)")
                 .with_alternative("pgrep NAME to check, then kill the pid"),
         ),
-        "pkill"
-            if flags::value(args, &["-u", "--euid", "-U", "--uid"]).is_some() || has_word(inv, &[".", ".*", ""]) =>
-        {
-            Some(
-                Finding::new(Risk::High, "kills every process of a user")
-                    .with_alternative("pgrep -a first, then kill the pid"),
-            )
+        "pkill" if flags::value(args, &["-u", "--euid", "-U", "--uid"]).is_some() || has_word(inv, &[".", ".*", ""]) => {
+            Some(Finding::new(Risk::High, "kills every process of a user").with_alternative("pgrep -a first, then kill the pid"))
         }
         "crontab" if flags::short(args, 'r', "riu") => Some(
             Finding::new(Risk::High, "crontab -r deletes every scheduled job without asking")
                 .with_alternative("crontab -l > crontab.bak, then edit with crontab -e"),
         ),
-        "fc" if flags::short(args, 's', "s") => {
-            Some(Finding::new(Risk::Moderate, "re-runs a previous command without showing it"))
-        }
+        "fc" if flags::short(args, 's', "s") => Some(Finding::new(Risk::Moderate, "re-runs a previous command without showing it")),
         "swapoff" if flags::short(args, 'a', "av") => {
             Some(Finding::new(Risk::Moderate, "turns off all swap, which can run the system out of memory"))
         }
@@ -87,8 +72,7 @@ fn root_shell() -> Finding {
 }
 
 fn power() -> Finding {
-    Finding::new(Risk::High, "shuts down or restarts the machine")
-        .with_alternative("schedule it (shutdown -r +5) and save work first")
+    Finding::new(Risk::High, "shuts down or restarts the machine").with_alternative("schedule it (shutdown -r +5) and save work first")
 }
 
 fn cancels_shutdown(args: &[String]) -> bool {

@@ -15,21 +15,16 @@ pub enum WriteMode {
 
 /// Files that decide who can log in and who is root.
 const ACCOUNT_FILES: &[&str] = &["/etc/passwd", "/etc/shadow", "/etc/sudoers", "/etc/group", "/etc/gshadow"];
-const SYSTEM_TREES: &[&str] =
-    &["/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/sys", "/proc", "/var/lib", "/c:/windows"];
-const SHELL_STARTUP: &[&str] =
-    &[".bashrc", ".zshrc", ".profile", ".bash_profile", ".zprofile", ".bash_login", ".zshenv", ".cshrc"];
+const SYSTEM_TREES: &[&str] = &["/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/sys", "/proc", "/var/lib", "/c:/windows"];
+const SHELL_STARTUP: &[&str] = &[".bashrc", ".zshrc", ".profile", ".bash_profile", ".zprofile", ".bash_login", ".zshenv", ".cshrc"];
 
 /// The finding for writing to `path`, if the write is risky.
 pub fn write_risk(path: &str, mode: WriteMode) -> Option<Finding> {
     match paths::device(path) {
         Some(Device::Storage) => {
             return Some(
-                Finding::new(
-                    Risk::Critical,
-                    format!("writes raw data to the device '{path}', destroying what is on it"),
-                )
-                .with_alternative("check the device with lsblk; write to an image file instead"),
+                Finding::new(Risk::Critical, format!("writes raw data to the device '{path}', destroying what is on it"))
+                    .with_alternative("check the device with lsblk; write to an image file instead"),
             )
         }
         Some(Device::Network) => {
@@ -89,9 +84,7 @@ pub fn check_redirects(redirects: &[Redirect], bare: bool, out: &mut Vec<Finding
                 }
             }),
             RedirectKind::Append => write_risk(target, WriteMode::Append),
-            RedirectKind::Read if paths::device(target) == Some(Device::Network) => {
-                write_risk(target, WriteMode::Overwrite)
-            }
+            RedirectKind::Read if paths::device(target) == Some(Device::Network) => write_risk(target, WriteMode::Overwrite),
             RedirectKind::Read | RedirectKind::Duplicate => None,
         };
         out.extend(finding);
@@ -105,11 +98,8 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
     let serious = |finding: Option<Finding>| finding.filter(|f| f.risk >= Risk::High);
     match inv.program.as_str() {
         "tee" => {
-            let mode = if flags::short(args, 'a', "aip") || flags::long(args, "--append") {
-                WriteMode::Append
-            } else {
-                WriteMode::Overwrite
-            };
+            let mode =
+                if flags::short(args, 'a', "aip") || flags::long(args, "--append") { WriteMode::Append } else { WriteMode::Overwrite };
             for file in operands {
                 out.extend(write_risk(file, mode));
             }
@@ -123,9 +113,7 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
                 }
             }
         }
-        "sed" | "perl"
-            if args.iter().any(|a| a.starts_with("-i") || a.starts_with("--in-place") || a.starts_with("-pi")) =>
-        {
+        "sed" | "perl" if args.iter().any(|a| a.starts_with("-i") || a.starts_with("--in-place") || a.starts_with("-pi")) => {
             for file in operands {
                 out.extend(serious(write_risk(file, WriteMode::Overwrite)));
             }
@@ -143,7 +131,6 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
 fn emptying(path: &str) -> Finding {
     match write_risk(path, WriteMode::Overwrite) {
         Some(finding) if finding.risk > Risk::Moderate => finding,
-        _ => Finding::new(Risk::Moderate, format!("empties '{path}'"))
-            .with_alternative("keep a copy first (cp FILE FILE.bak)"),
+        _ => Finding::new(Risk::Moderate, format!("empties '{path}'")).with_alternative("keep a copy first (cp FILE FILE.bak)"),
     }
 }

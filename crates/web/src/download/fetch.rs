@@ -5,8 +5,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use cmdai_hub::{
-    check_status, model_info_url, parse_model_info, plan_write, range_header, resolve_url, HubError, RepoId,
-    RequestContext, WritePlan, DEFAULT_REVISION,
+    check_status, model_info_url, parse_model_info, plan_write, range_header, resolve_url, HubError, RepoId, RequestContext, WritePlan,
+    DEFAULT_REVISION,
 };
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -124,14 +124,18 @@ pub async fn download(
         let from = record.bytes_done();
         let response = fetch(&url, Some(from), token, Some(cancel)).await?;
         let repo = record.repo.clone().unwrap_or_default();
-        let ctx = RequestContext { repo: &repo, file: Some(&record.file), revision: DEFAULT_REVISION, url: &url, had_token: token.is_some() };
+        let ctx =
+            RequestContext { repo: &repo, file: Some(&record.file), revision: DEFAULT_REVISION, url: &url, had_token: token.is_some() };
         let headers = header_lookup(&response);
         check_status(response.status(), &ctx, &headers)?;
         let whole_file = match plan_write(from, response.status(), headers("content-range").as_deref(), Some(record.size)) {
             WritePlan::Append => false,
             WritePlan::Overwrite => true,
             WritePlan::Restart => {
-                return Err(DownloadError::BadResponse(format!("the server did not send the bytes asked for (status {})", response.status())))
+                return Err(DownloadError::BadResponse(format!(
+                    "the server did not send the bytes asked for (status {})",
+                    response.status()
+                )))
             }
         };
         let body = response.body().ok_or_else(|| DownloadError::BadResponse("the answer has no body".into()))?;
@@ -144,7 +148,10 @@ pub async fn download(
                 let _ = reader.cancel();
                 return Err(DownloadError::Cancelled);
             }
-            let step = JsFuture::from(reader.read()).await.map_err(|e| if cancel.is_cancelled() { DownloadError::Cancelled } else { network(e) })?;
+            let step =
+                JsFuture::from(reader.read())
+                    .await
+                    .map_err(|e| if cancel.is_cancelled() { DownloadError::Cancelled } else { network(e) })?;
             if Reflect::get(&step, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
                 break;
             }

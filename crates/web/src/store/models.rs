@@ -1,7 +1,7 @@
 //! [`ModelStore`]: records and chunks in IndexedDB.
 
-use js_sys::Uint8Array;
 use cmdai_hub::Sha256Stream;
+use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use web_sys::IdbDatabase;
 
@@ -21,11 +21,8 @@ impl ModelStore {
     pub async fn list(&self) -> Result<Vec<ModelRecord>, StoreError> {
         let tx = idb::transaction(&self.db, &[MODELS], false)?;
         let all = idb::wait(&idb::store(&tx, MODELS)?.get_all().map_err(idb::js_error)?).await?;
-        let mut out: Vec<ModelRecord> = js_sys::Array::from(&all)
-            .iter()
-            .filter_map(|v| v.as_string())
-            .filter_map(|s| serde_json::from_str(&s).ok())
-            .collect();
+        let mut out: Vec<ModelRecord> =
+            js_sys::Array::from(&all).iter().filter_map(|v| v.as_string()).filter_map(|s| serde_json::from_str(&s).ok()).collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
     }
@@ -83,7 +80,9 @@ impl ModelStore {
         match &record.sha256 {
             Some(expected) if *expected != actual => {
                 next.state = ModelState::Failed {
-                    message: format!("SHA-256 mismatch: expected {expected}, got {actual}; the download was damaged, delete it and download again"),
+                    message: format!(
+                        "SHA-256 mismatch: expected {expected}, got {actual}; the download was damaged, delete it and download again"
+                    ),
                 };
             }
             _ => {

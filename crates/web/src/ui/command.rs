@@ -230,7 +230,10 @@ fn CommandCardView(card: CommandCard, confirmed: Signal<bool>) -> Element {
 fn speed_line(speed: &Speed) -> String {
     let computed = speed.prompt_tokens - speed.cached_tokens.min(speed.prompt_tokens);
     let prompt = if speed.cached_tokens > 0 {
-        format!("{} prompt tokens ({} cached, {computed} at {:.1} tok/s)", speed.prompt_tokens, speed.cached_tokens, speed.prefill_tokens_per_s)
+        format!(
+            "{} prompt tokens ({} cached, {computed} at {:.1} tok/s)",
+            speed.prompt_tokens, speed.cached_tokens, speed.prefill_tokens_per_s
+        )
     } else {
         format!("{} prompt tokens at {:.1} tok/s", speed.prompt_tokens, speed.prefill_tokens_per_s)
     };

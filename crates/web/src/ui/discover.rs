@@ -2,14 +2,15 @@
 //! with Hugging Face search (debounced, recent answers kept, a catalog fallback) and the curated
 //! catalog as cards.
 
+use cmdai_hub::HubError;
 use cmdai_workbench::discover::advisor::{
-    fallback_advice, model_advice, parse_recommendations, parse_router_answer, router_request, validate_goal, Advice,
-    AdviceSource, MAX_GOAL_CHARS, MIN_GOAL_CHARS, ROUTER_MODEL,
+    fallback_advice, model_advice, parse_recommendations, parse_router_answer, router_request, validate_goal, Advice, AdviceSource,
+    MAX_GOAL_CHARS, MIN_GOAL_CHARS, ROUTER_MODEL,
 };
 use cmdai_workbench::discover::{
-    catalog_cards, params_label, rate_limit_pause_s, validate_query, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability, SearchOutcome, SearchSource, MAX_QUERY_CHARS,
+    catalog_cards, params_label, rate_limit_pause_s, validate_query, CardSource, DeviceBudget, Modality, ModelCard, QuantOption,
+    Runnability, SearchOutcome, SearchSource, MAX_QUERY_CHARS,
 };
-use cmdai_hub::HubError;
 use dioxus::prelude::*;
 
 use super::format::format_size;
@@ -80,7 +81,8 @@ async fn advise_without_local_model(state: AppState, goal: String, budget: Devic
         return fallback_advice(&goal, &budget, Some(&why));
     };
     let answer = async {
-        let body = hub_api::ask_router(&settings.router_endpoint, &token, &router_request(&goal, &budget)).await.map_err(|e| e.to_string())?;
+        let body =
+            hub_api::ask_router(&settings.router_endpoint, &token, &router_request(&goal, &budget)).await.map_err(|e| e.to_string())?;
         let json = parse_router_answer(&body).map_err(|e| e.to_string())?;
         parse_recommendations(&json, &budget).map_err(|e| e.to_string())
     }

@@ -5,9 +5,9 @@ use std::ops::ControlFlow;
 use std::rc::Rc;
 
 use cmdai_engine::chat::Message;
+use cmdai_engine::generate::{generate, Clock, GenerateOptions, Generation, SamplingParams};
 use cmdai_workbench::discover::advisor::{validate_goal, Advice, LocalAdvisor};
 use cmdai_workbench::discover::DeviceBudget;
-use cmdai_engine::generate::{generate, Clock, GenerateOptions, Generation, SamplingParams};
 use cmdai_workbench::suggest::{self, OsKind, SuggestContext, Suggester, Userland};
 
 use super::post;
@@ -37,13 +37,14 @@ pub async fn handle(session: &Rc<RefCell<Session>>, message: ToWorker) {
             }
         }
         ToWorker::Suggest { job, request, shell, os, explain, seed } => {
-            let result = suggest_command(session, job, &request, SuggestContext {
-                os,
-                distro: None,
-                shell,
-                cwd: "~".into(),
-                userland: userland(os),
-            }, explain, seed)
+            let result = suggest_command(
+                session,
+                job,
+                &request,
+                SuggestContext { os, distro: None, shell, cwd: "~".into(), userland: userland(os) },
+                explain,
+                seed,
+            )
             .await;
             match result {
                 Ok((card, speed)) => post(&FromWorker::Command { job, card, speed }),
@@ -155,7 +156,11 @@ async fn chat(session: &Rc<RefCell<Session>>, job: u64, turns: &[ChatTurn], max_
         }
         messages.remove(first);
     };
-    let options = GenerateOptions { max_tokens, sampling: SamplingParams { temperature: 0.7, ..SamplingParams::default() }, ..GenerateOptions::default() };
+    let options = GenerateOptions {
+        max_tokens,
+        sampling: SamplingParams { temperature: 0.7, ..SamplingParams::default() },
+        ..GenerateOptions::default()
+    };
     let generation = generate(&loaded.model, &loaded.tokenizer, &ids, &options, &DateClock, |text| {
         post(&FromWorker::Text { job, text: text.to_string() });
         ControlFlow::Continue(())

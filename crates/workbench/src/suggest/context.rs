@@ -87,9 +87,7 @@ mod tests {
 
     #[test]
     fn shell_names_round_trip() {
-        for shell in
-            [ShellKind::Bash, ShellKind::Zsh, ShellKind::Fish, ShellKind::Sh, ShellKind::PowerShell, ShellKind::Cmd]
-        {
+        for shell in [ShellKind::Bash, ShellKind::Zsh, ShellKind::Fish, ShellKind::Sh, ShellKind::PowerShell, ShellKind::Cmd] {
             assert_eq!(shell.to_string().parse::<ShellKind>(), Ok(shell));
             let json = serde_json::to_string(&shell).unwrap();
             assert_eq!(json, format!("\"{shell}\""));

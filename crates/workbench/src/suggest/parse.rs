@@ -43,10 +43,8 @@ const END_MARKERS: [&str; 5] = ["<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|
 /// Cuts the text at the first end-of-turn marker that follows some content and removes other `<|...|>` tokens.
 fn strip_special_tokens(text: &str) -> String {
     let mut searched = 0;
-    while let Some((pos, len)) = END_MARKERS
-        .iter()
-        .filter_map(|marker| text[searched..].find(marker).map(|pos| (searched + pos, marker.len())))
-        .min()
+    while let Some((pos, len)) =
+        END_MARKERS.iter().filter_map(|marker| text[searched..].find(marker).map(|pos| (searched + pos, marker.len()))).min()
     {
         let before = remove_marker_tokens(&text[..pos]);
         if !before.trim().is_empty() {
@@ -108,9 +106,8 @@ const CMD_KEYS: [&str; 2] = ["cmd", "command"];
 const EXPLANATION_KEYS: [&str; 3] = ["explanation", "explain", "description"];
 
 fn from_json_fields(fields: &Map<String, Value>) -> Option<Suggestion> {
-    let field = |keys: &[&str]| {
-        fields.iter().find(|(key, _)| keys.contains(&key.to_ascii_lowercase().as_str())).and_then(|(_, v)| v.as_str())
-    };
+    let field =
+        |keys: &[&str]| fields.iter().find(|(key, _)| keys.contains(&key.to_ascii_lowercase().as_str())).and_then(|(_, v)| v.as_str());
     let cmd = field(&CMD_KEYS)?.trim();
     if cmd.is_empty() {
         return None;
@@ -187,8 +184,7 @@ fn from_fence(text: &str) -> Option<Suggestion> {
                 return Some(Suggestion { cmd: cmd.to_string(), explanation: prose_explanation(text, cmd) });
             }
         }
-        let body_end =
-            lines[i + 1..].iter().position(|l| l.trim_start().starts_with("```")).map_or(lines.len(), |p| i + 1 + p);
+        let body_end = lines[i + 1..].iter().position(|l| l.trim_start().starts_with("```")).map_or(lines.len(), |p| i + 1 + p);
         let language = info.trim().to_ascii_lowercase();
         if !NON_COMMAND_FENCES.contains(&language.as_str()) {
             if let Some(cmd) = first_command_in_block(&lines[i + 1..body_end]) {
@@ -259,8 +255,7 @@ fn from_labelled_line(text: &str) -> Option<Suggestion> {
     let lines: Vec<&str> = text.lines().collect();
     lines.iter().enumerate().find_map(|(i, line)| {
         let value = command_label_value(line)?;
-        let value =
-            if value.is_empty() { lines[i + 1..].iter().map(|l| l.trim()).find(|l| !l.is_empty())? } else { value };
+        let value = if value.is_empty() { lines[i + 1..].iter().map(|l| l.trim()).find(|l| !l.is_empty())? } else { value };
         let cmd = unwrap_code(value);
         (!cmd.is_empty()).then(|| Suggestion { cmd: cmd.to_string(), explanation: prose_explanation(text, cmd) })
     })
@@ -323,8 +318,7 @@ fn from_lines(text: &str) -> Option<Suggestion> {
             continue;
         }
         if let Some(cmd) = command_in_line(line) {
-            let explanation =
-                if looks_like_prose(line) { first_sentence(line).to_string() } else { prose_explanation(text, &cmd) };
+            let explanation = if looks_like_prose(line) { first_sentence(line).to_string() } else { prose_explanation(text, &cmd) };
             return Some(Suggestion { cmd, explanation });
         }
     }
@@ -434,8 +428,7 @@ fn looks_like_prose(line: &str) -> bool {
 }
 
 /// Filler that introduces the answer rather than explaining it.
-const FILLER_OPENERS: [&str; 10] =
-    ["sure", "here", "here's", "heres", "certainly", "okay", "of", "absolutely", "great", "below"];
+const FILLER_OPENERS: [&str; 10] = ["sure", "here", "here's", "heres", "certainly", "okay", "of", "absolutely", "great", "below"];
 
 /// The first prose sentence of `text` that is not filler and not the command itself; a line
 /// labelled "Explanation:" counts whatever it says.

@@ -247,13 +247,7 @@ mod tests {
     const ALL_USERLANDS: [Userland; 4] = [Userland::Gnu, Userland::Bsd, Userland::Busybox, Userland::Windows];
 
     fn context(shell: ShellKind, userland: Userland) -> SuggestContext {
-        SuggestContext {
-            os: OsKind::Linux,
-            distro: Some("Ubuntu 24.04".into()),
-            shell,
-            cwd: "/home/u/proj".into(),
-            userland,
-        }
+        SuggestContext { os: OsKind::Linux, distro: Some("Ubuntu 24.04".into()), shell, cwd: "/home/u/proj".into(), userland }
     }
 
     fn all_text(chat: &[Message]) -> String {

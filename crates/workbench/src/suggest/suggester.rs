@@ -83,8 +83,7 @@ impl<'a> Suggester<'a> {
         on_text: impl FnMut(&str) -> ControlFlow<()>,
     ) -> Result<Generation, SuggestError> {
         let mut constraint = JsonCommandConstraint::new(self.vocab.clone(), self.tokenizer.eos_ids());
-        let options =
-            GenerateOptions { max_tokens: MAX_SUGGESTION_TOKENS, sampling, stop_strings: Vec::new(), stop_at_eos: true };
+        let options = GenerateOptions { max_tokens: MAX_SUGGESTION_TOKENS, sampling, stop_strings: Vec::new(), stop_at_eos: true };
         let start = Start { cache, constraint: Some(&mut constraint) };
         Ok(generate_from(self.model, self.tokenizer, &prompt.ids, start, &options, clock, on_text).await?)
     }

@@ -11,14 +11,7 @@ use super::MAX_RECOMMENDATIONS;
 const MAX_REASON_BYTES: u16 = 120;
 
 /// The fixed text of the layout; the quote that ends an id or a reason starts the next literal.
-const LITERALS: [&[u8]; 6] = [
-    b"{\"recommendations\": [",
-    b"{\"modelId\": \"",
-    b"\", \"reason\": \"",
-    b"\"}",
-    b", ",
-    b"]}",
-];
+const LITERALS: [&[u8]; 6] = [b"{\"recommendations\": [", b"{\"modelId\": \"", b"\", \"reason\": \"", b"\"}", b", ", b"]}"];
 const OPEN: u8 = 0;
 const ITEM: u8 = 1;
 const MID: u8 = 2;
@@ -62,17 +55,7 @@ impl AdviceConstraint {
     pub fn new(vocab: Vec<Vec<u8>>) -> Self {
         let ids: Vec<&'static [u8]> = catalog().iter().map(|e| e.id.as_bytes()).collect();
         assert!(ids.len() <= 32, "the candidate set is a u32");
-        Self {
-            vocab,
-            ids,
-            state: State {
-                phase: Phase::Literal {
-                    which: OPEN,
-                    pos: 0,
-                },
-                items: 0,
-            },
-        }
+        Self { vocab, ids, state: State { phase: Phase::Literal { which: OPEN, pos: 0 }, items: 0 } }
     }
 
     fn all_ids(&self) -> u32 {
@@ -96,17 +79,9 @@ impl AdviceConstraint {
                 } else {
                     match which {
                         OPEN | NEXT => at(ITEM, 0),
-                        ITEM => Phase::Id {
-                            pos: 0,
-                            candidates: self.all_ids(),
-                        },
+                        ITEM => Phase::Id { pos: 0, candidates: self.all_ids() },
                         MID => Phase::Reason { len: 0 },
-                        ITEM_END => {
-                            return Some(State {
-                                phase: Phase::AfterItem,
-                                items: s.items + 1,
-                            })
-                        }
+                        ITEM_END => return Some(State { phase: Phase::AfterItem, items: s.items + 1 }),
                         _ => Phase::Done,
                     }
                 }
@@ -120,10 +95,7 @@ impl AdviceConstraint {
                     if next == 0 {
                         return None;
                     }
-                    Phase::Id {
-                        pos: pos + 1,
-                        candidates: next,
-                    }
+                    Phase::Id { pos: pos + 1, candidates: next }
                 }
             }
             Phase::Reason { len } => match b {
@@ -139,18 +111,11 @@ impl AdviceConstraint {
             },
             Phase::Done => return None,
         };
-        Some(State {
-            phase,
-            items: s.items,
-        })
+        Some(State { phase, items: s.items })
     }
 
     fn matching(&self, candidates: u32, keep: impl Fn(&[u8]) -> bool) -> u32 {
-        self.ids
-            .iter()
-            .enumerate()
-            .filter(|(i, id)| candidates & (1 << i) != 0 && keep(id))
-            .fold(0, |m, (i, _)| m | (1 << i))
+        self.ids.iter().enumerate().filter(|(i, id)| candidates & (1 << i) != 0 && keep(id)).fold(0, |m, (i, _)| m | (1 << i))
     }
 
     fn feed(&self, token: u32) -> Option<State> {
@@ -203,12 +168,7 @@ mod tests {
         for &b in text.as_bytes() {
             let mut logits = vec![0f32; c.vocab.len()];
             c.mask(&mut logits);
-            assert!(
-                logits[b as usize].is_finite(),
-                "byte {:?} refused after {:?}",
-                b as char,
-                c.state
-            );
+            assert!(logits[b as usize].is_finite(), "byte {:?} refused after {:?}", b as char, c.state);
             c.advance(b as u32);
         }
     }
@@ -226,30 +186,19 @@ mod tests {
     #[test]
     fn ids_spell_catalog_ids_only() {
         let mut c = AdviceConstraint::new(vocab());
-        feed_text(
-            &mut c,
-            r#"{"recommendations": [{"modelId": "Qwen/Qwen2.5-Coder-"#,
-        );
+        feed_text(&mut c, r#"{"recommendations": [{"modelId": "Qwen/Qwen2.5-Coder-"#);
         let logits = masked(&c);
-        let allowed: Vec<u8> = (0u8..=255)
-            .filter(|&b| logits[b as usize].is_finite())
-            .collect();
+        let allowed: Vec<u8> = (0u8..=255).filter(|&b| logits[b as usize].is_finite()).collect();
         assert_eq!(allowed, b"013".to_vec(), "0.5B, 1.5B or 3B");
         assert!(logits[256].is_infinite() && logits[259].is_infinite());
         feed_text(&mut c, "3B-Instruct");
-        assert!(
-            masked(&c)[b'"' as usize].is_finite(),
-            "a complete id may close"
-        );
+        assert!(masked(&c)[b'"' as usize].is_finite(), "a complete id may close");
     }
 
     #[test]
     fn multi_byte_tokens_and_the_item_limit() {
         let mut c = AdviceConstraint::new(vocab());
-        assert!(
-            masked(&c)[256].is_finite(),
-            "a token spanning several literal bytes"
-        );
+        assert!(masked(&c)[256].is_finite(), "a token spanning several literal bytes");
         feed_text(
             &mut c,
             r#"{"recommendations": [{"modelId": "LiquidAI/LFM2-350M", "reason": "a"}, {"modelId": "LiquidAI/LFM2-700M", "reason": "b"#,
@@ -264,27 +213,17 @@ mod tests {
             r#"{"recommendations": [{"modelId": "LiquidAI/LFM2-350M", "reason": "a"}, {"modelId": "LiquidAI/LFM2-700M", "reason": "b"}"#,
         );
         let logits = masked(&c);
-        assert!(
-            logits[b',' as usize].is_infinite(),
-            "at most {MAX_RECOMMENDATIONS} items"
-        );
+        assert!(logits[b',' as usize].is_infinite(), "at most {MAX_RECOMMENDATIONS} items");
         assert!(logits[b']' as usize].is_finite());
     }
 
     #[test]
     fn reasons_are_plain_bounded_text() {
         let mut c = AdviceConstraint::new(vocab());
-        feed_text(
-            &mut c,
-            r#"{"recommendations": [{"modelId": "LiquidAI/LFM2-350M", "reason": ""#,
-        );
+        feed_text(&mut c, r#"{"recommendations": [{"modelId": "LiquidAI/LFM2-350M", "reason": ""#);
         let logits = masked(&c);
         assert!(logits[b'"' as usize].is_infinite(), "an empty reason");
-        assert!(
-            logits[b'\\' as usize].is_infinite()
-                && logits[b'\n' as usize].is_infinite()
-                && logits[0xC3].is_infinite()
-        );
+        assert!(logits[b'\\' as usize].is_infinite() && logits[b'\n' as usize].is_infinite() && logits[0xC3].is_infinite());
         feed_text(&mut c, &"x".repeat(MAX_REASON_BYTES as usize));
         let logits = masked(&c);
         let allowed: Vec<usize> = (0..256).filter(|&b| logits[b].is_finite()).collect();

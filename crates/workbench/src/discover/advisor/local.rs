@@ -4,11 +4,11 @@
 use std::ops::ControlFlow;
 
 use super::{advisor_messages, model_advice, parse_recommendations, Advice, AdviceConstraint, AdviceError, AdviceSource};
-use cmdai_engine::chat::ChatTemplate;
 use crate::discover::card::DeviceBudget;
+use crate::suggest::{split_prompt, Prompt, SuggestError};
+use cmdai_engine::chat::ChatTemplate;
 use cmdai_engine::generate::{constraint_vocab, generate_from, Clock, GenerateError, GenerateOptions, SamplingParams, Start};
 use cmdai_engine::model::{KvCache, Transformer};
-use crate::suggest::{split_prompt, Prompt, SuggestError};
 use cmdai_engine::tokenizer::Tokenizer;
 
 /// Room for two items with reasons at their longest.
@@ -54,8 +54,12 @@ impl<'a> LocalAdvisor<'a> {
         on_text: impl FnMut(&str) -> ControlFlow<()>,
     ) -> Result<Advice, LocalAdviceError> {
         let mut constraint = AdviceConstraint::new(constraint_vocab(self.tokenizer));
-        let options =
-            GenerateOptions { max_tokens: MAX_ADVICE_TOKENS, sampling: SamplingParams::greedy(), stop_strings: Vec::new(), stop_at_eos: true };
+        let options = GenerateOptions {
+            max_tokens: MAX_ADVICE_TOKENS,
+            sampling: SamplingParams::greedy(),
+            stop_strings: Vec::new(),
+            stop_at_eos: true,
+        };
         let start = Start { cache, constraint: Some(&mut constraint) };
         let generation = generate_from(self.model, self.tokenizer, &prompt.ids, start, &options, clock, on_text).await?;
         let recommendations = parse_recommendations(&generation.text, budget)?;

@@ -15,9 +15,7 @@ use super::catalog::find_entry;
 pub use constraint::AdviceConstraint;
 pub use keywords::{keyword_advice, KEYWORD_NOTE};
 pub use local::{LocalAdviceError, LocalAdvisor};
-pub use prompt::{
-    advisor_messages, parse_router_answer, router_request, DEFAULT_ROUTER, ROUTER_MODEL,
-};
+pub use prompt::{advisor_messages, parse_router_answer, router_request, DEFAULT_ROUTER, ROUTER_MODEL};
 
 pub const MIN_GOAL_CHARS: usize = 5;
 pub const MAX_GOAL_CHARS: usize = 500;
@@ -42,9 +40,7 @@ pub fn validate_goal(goal: &str) -> Result<String, GoalError> {
     if chars > MAX_GOAL_CHARS {
         return Err(GoalError::TooLong(chars));
     }
-    Ok(g.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect())
+    Ok(g.chars().map(|c| if c.is_control() { ' ' } else { c }).collect())
 }
 
 /// Who gave the advice.
@@ -83,10 +79,7 @@ pub enum AdviceError {
 
 /// The answer `{"recommendations": [{"modelId", "reason"}]}` matched back to catalog entries;
 /// unknown ids and repeats are dropped.
-pub fn parse_recommendations(
-    json: &str,
-    budget: &DeviceBudget,
-) -> Result<Vec<Recommendation>, AdviceError> {
+pub fn parse_recommendations(json: &str, budget: &DeviceBudget) -> Result<Vec<Recommendation>, AdviceError> {
     #[derive(Deserialize)]
     struct Answer {
         recommendations: Vec<Item>,
@@ -98,8 +91,7 @@ pub fn parse_recommendations(
         #[serde(default)]
         reason: String,
     }
-    let answer: Answer =
-        serde_json::from_str(json.trim()).map_err(|e| AdviceError::Malformed(e.to_string()))?;
+    let answer: Answer = serde_json::from_str(json.trim()).map_err(|e| AdviceError::Malformed(e.to_string()))?;
     let mut out: Vec<Recommendation> = Vec::new();
     for item in answer.recommendations {
         let Some(entry) = find_entry(&item.model_id) else {
@@ -109,16 +101,8 @@ pub fn parse_recommendations(
             continue;
         }
         let reason = item.reason.trim();
-        let reason = if reason.is_empty() {
-            entry.description.to_string()
-        } else {
-            reason.to_string()
-        };
-        out.push(Recommendation {
-            model_id: entry.id.to_string(),
-            reason,
-            card: entry.card(budget),
-        });
+        let reason = if reason.is_empty() { entry.description.to_string() } else { reason.to_string() };
+        out.push(Recommendation { model_id: entry.id.to_string(), reason, card: entry.card(budget) });
         if out.len() == MAX_RECOMMENDATIONS {
             break;
         }
@@ -131,17 +115,8 @@ pub fn parse_recommendations(
 
 /// Advice from a model's recommendations: the reasons become the callout.
 pub fn model_advice(recommendations: Vec<Recommendation>, source: AdviceSource) -> Advice {
-    let reasoning = recommendations
-        .iter()
-        .map(|r| format!("{}: {}", r.card.name, r.reason))
-        .collect::<Vec<_>>()
-        .join(" ");
-    Advice {
-        reasoning,
-        recommendations,
-        source,
-        note: None,
-    }
+    let reasoning = recommendations.iter().map(|r| format!("{}: {}", r.card.name, r.reason)).collect::<Vec<_>>().join(" ");
+    Advice { reasoning, recommendations, source, note: None }
 }
 
 /// The keyword answer, noting which AI path failed and why.
@@ -161,10 +136,7 @@ mod tests {
     fn goals_are_bounded() {
         assert_eq!(validate_goal(" abcd "), Err(GoalError::TooShort));
         assert_eq!(validate_goal("  chat bot\n"), Ok("chat bot".into()));
-        assert_eq!(
-            validate_goal(&"x".repeat(501)),
-            Err(GoalError::TooLong(501))
-        );
+        assert_eq!(validate_goal(&"x".repeat(501)), Err(GoalError::TooLong(501)));
         assert!(validate_goal(&"x".repeat(500)).is_ok());
     }
 
@@ -182,20 +154,11 @@ mod tests {
             ["Qwen/Qwen2.5-Coder-0.5B-Instruct", "LiquidAI/LFM2-350M"]
         );
         assert_eq!(recs[0].reason, "small coder");
-        assert!(
-            recs[1].reason.contains("hybrid"),
-            "an empty reason falls back to the description"
-        );
+        assert!(recs[1].reason.contains("hybrid"), "an empty reason falls back to the description");
         assert_eq!(
-            parse_recommendations(
-                r#"{"recommendations": [{"modelId": "nope", "reason": "x"}]}"#,
-                &DeviceBudget::cpu_gb(8)
-            ),
+            parse_recommendations(r#"{"recommendations": [{"modelId": "nope", "reason": "x"}]}"#, &DeviceBudget::cpu_gb(8)),
             Err(AdviceError::NoKnownModel)
         );
-        assert!(matches!(
-            parse_recommendations("not json", &DeviceBudget::cpu_gb(8)),
-            Err(AdviceError::Malformed(_))
-        ));
+        assert!(matches!(parse_recommendations("not json", &DeviceBudget::cpu_gb(8)), Err(AdviceError::Malformed(_))));
     }
 }
