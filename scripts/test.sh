@@ -18,6 +18,17 @@ cargo clippy --locked --target wasm32-unknown-unknown -p cmdai-web --all-targets
 cargo clippy --locked --target wasm32-unknown-unknown --lib \
   -p cmdai-web -p cmdai-engine -p cmdai-workbench -p cmdai-hub -p cmdai-safety -p cmdai-test-support -- -D warnings
 
+echo "== crate boundaries"
+# The validator and the Hub protocol stay free of the model stack; the runtime knows no product.
+for crate in cmdai-safety cmdai-hub; do
+  if cargo tree --locked -p "$crate" -e normal --prefix none | grep -E '^(burn|tokenizers|cubecl|wgpu|cmdai-engine) '; then
+    echo "$crate must not depend on the model stack" >&2; exit 1
+  fi
+done
+if cargo tree --locked -p cmdai-engine -e normal --prefix none | grep -E '^cmdai-(safety|hub|workbench) '; then
+  echo "cmdai-engine must not depend on the product crates" >&2; exit 1
+fi
+
 echo "== web app (trunk build)"
 trunk build
 
