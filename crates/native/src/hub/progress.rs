@@ -69,13 +69,17 @@ impl<T: FnMut() -> ProgressDrawTarget> Progress for BarProgress<T> {
         if let Some(old) = self.bar.take() {
             old.abandon();
         }
-        let bar = ProgressBar::with_draw_target(total, (self.target)()).with_style(Self::style(total.is_some()));
+        let bar = ProgressBar::hidden().with_style(Self::style(total.is_some())).with_message(shorten(label, 40));
+        if let Some(total) = total {
+            bar.set_length(total);
+        }
+        bar.set_position(from);
+        bar.reset_eta();
+        bar.set_draw_target((self.target)());
         if from > 0 {
             bar.println(format!("resuming {label} at {}", format_size(from)));
         }
-        bar.set_message(shorten(label, 40));
-        bar.set_position(from);
-        bar.reset_eta();
+        bar.tick();
         self.bar = Some(bar);
     }
 
@@ -267,9 +271,10 @@ mod tests {
         p.advance(100);
         p.finish(true);
         let text = term.0.lock().unwrap().clone();
-        assert!(text.contains("m.gguf  ["), "{text:?}");
-        assert!(text.contains("connection lost; resuming\n"), "{text:?}");
-        assert!(text.contains("resuming m.gguf at 50 B\n"), "{text:?}");
+        assert!(text.starts_with("m.gguf  [------------------------]   0%"), "{text:?}");
+        assert!(text.contains("connection lost; resuming"), "{text:?}");
+        assert!(text.contains("resuming m.gguf at 50 B"), "{text:?}");
+        assert!(!text.contains("\r  ["), "every bar is labelled: {text:?}");
         assert!(text.contains("[########################] 100%  100 B / 100 B"), "{text:?}");
     }
 
