@@ -2,6 +2,7 @@
 //! commands its `-exec` actions run on each match.
 
 use super::invocation::Invocation;
+use super::paths;
 
 /// Tests that select some files rather than everything under the search path.
 const NARROWING_TESTS: &[&str] = &[
@@ -52,13 +53,21 @@ pub fn search_paths(inv: &Invocation) -> Vec<String> {
     }
 }
 
-/// What each match stands for when a rule judges an action on it: the search path itself when
-/// nothing narrows the matches (so `find / -delete` counts as deleting `/`), else a path inside.
+/// What each match stands for when a rule judges an action on it: the whole tree `{root}/**`
+/// when nothing narrows the matches (so `find / -delete` counts as deleting `/`), else files
+/// anywhere below the root, `{root}/**/matching-file` (see [`paths::tree_root`]).
 pub fn matched_paths(inv: &Invocation) -> Vec<String> {
     let narrowed = inv.args.iter().any(|a| NARROWING_TESTS.contains(&a.as_str()));
     search_paths(inv)
         .into_iter()
-        .map(|path| if narrowed { format!("{}/matching-file", path.trim_end_matches('/')) } else { path })
+        .map(|path| {
+            let root = path.trim_end_matches('/');
+            if narrowed {
+                format!("{root}/**/{}", paths::MATCHED)
+            } else {
+                format!("{root}/**")
+            }
+        })
         .collect()
 }
 
@@ -96,9 +105,10 @@ mod tests {
     fn paths_and_actions() {
         assert_eq!(search_paths(&find("-name x")), ["."]);
         assert_eq!(search_paths(&find("/ ~ -type f")), ["/", "~"]);
-        assert_eq!(matched_paths(&find("/ -name *.log")), ["/matching-file"]);
-        assert_eq!(exec_commands(&find("/ -exec rm -rf {} ; -print")), [["rm", "-rf", "/"]]);
-        assert_eq!(exec_commands(&find(". -name a -execdir grep x {} +")), [["grep", "x", "./matching-file"]]);
+        assert_eq!(matched_paths(&find("/ -name *.log")), ["/**/matching-file"]);
+        assert_eq!(matched_paths(&find("~/ -type f")), ["~/**"]);
+        assert_eq!(exec_commands(&find("/ -exec rm -rf {} ; -print")), [["rm", "-rf", "/**"]]);
+        assert_eq!(exec_commands(&find(". -name a -execdir grep x {} +")), [["grep", "x", "./**/matching-file"]]);
         assert!(deletes(&find("/tmp -delete")));
     }
 }

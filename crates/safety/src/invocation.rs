@@ -2,6 +2,7 @@
 //! program that actually runs, and finds the scripts nested in `sh -c`, `eval` and the like.
 
 use super::flags;
+use super::payload::Payload;
 
 /// A word of a command as the rules see it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,6 +13,8 @@ pub struct Arg {
     pub disguised: bool,
     /// The word holds a command substitution that downloads something.
     pub fetched: bool,
+    /// The word holds a command substitution that decodes something (see [`Payload`]).
+    pub payload: Option<Payload>,
 }
 
 /// The program that runs and its arguments, once wrappers are peeled off.
@@ -28,6 +31,10 @@ pub struct Invocation {
     pub program_fetched: bool,
     /// Some argument comes from downloaded content, as in `bash <(curl ...)`.
     pub args_fetched: bool,
+    /// The program word is decoded at run time, as in `$(echo .. | base64 -d)`.
+    pub program_payload: Option<Payload>,
+    /// The first argument decoded at run time, as in `source <(base64 -d x)`.
+    pub args_payload: Option<Payload>,
 }
 
 /// Stands for arguments `xargs` reads from an input we cannot see.
@@ -55,10 +62,20 @@ const INTERPRETERS: &[&str] = &[
     ".",
     "osascript",
     "tclsh",
+    "rscript",
+    "pypy",
+    "pypy3",
+    "luajit",
 ];
 
 pub fn is_shell(program: &str) -> bool {
     SHELLS.contains(&program)
+}
+
+/// Programs that run code named or given in their arguments: shells, `eval`, `source`,
+/// PowerShell's `Invoke-Expression`, and the script interpreters.
+pub fn executes_arguments(program: &str) -> bool {
+    is_shell(program) || INTERPRETERS.contains(&program) || program == "eval"
 }
 
 /// True when the invocation executes code it reads from standard input (`sh`, `python -`).
@@ -248,6 +265,8 @@ fn finish(
         disguised: program_word.disguised,
         program_fetched: program_word.fetched,
         args_fetched: rest.iter().any(|w| w.fetched),
+        program_payload: program_word.payload.clone(),
+        args_payload: rest.iter().find_map(|w| w.payload.clone()),
     })
 }
 

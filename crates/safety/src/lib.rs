@@ -10,10 +10,12 @@ mod analyze;
 mod find;
 mod flags;
 mod intent;
+mod interpreter;
 mod invocation;
 mod lookalike;
 mod mode;
 mod paths;
+mod payload;
 mod rules;
 mod shell;
 mod verdict;
@@ -53,6 +55,31 @@ mod tests {
         assert_eq!(assess_with_request("list files", "rm -rf /").risk, Risk::Critical);
         assert_eq!(assess_with_request("list files", "ls").risk, Risk::Safe);
         assert_eq!(assess_with_request("disable the firewall", "echo ok").risk, Risk::High);
+    }
+
+    /// The five bypass families through forms a one-line corpus cannot hold (here-documents,
+    /// multi-line code) and a few of their edges.
+    #[test]
+    fn bypass_families_beyond_the_corpus() {
+        for (command, expected) in [
+            ("python3 <<'EOF'\nimport shutil\nshutil.rmtree('/')\nEOF", Risk::Critical),
+            ("sudo perl <<EOF\nunlink '/etc/shadow';\nEOF", Risk::Critical),
+            ("node <<'JS'\nconsole.log(1)\nJS", Risk::Safe),
+            ("ruby -e 'x = 1\nsystem(\"reboot\")'", Risk::High),
+            ("python3 -c 'import os\nos.system(\"rm -rf \" + \"/\")'", Risk::Critical),
+            ("sudo python3 deploy.py", Risk::Moderate),
+            ("python3 deploy.py", Risk::Safe),
+            ("find /etc -name '*.conf' | xargs rm", Risk::High),
+            ("find . -name '*.conf' | xargs rm", Risk::Moderate),
+            ("rsync -a --remove-source-files ~/ /backup/", Risk::Critical),
+            ("rclone move ./out remote:out", Risk::Moderate),
+            ("tar -xf /dev/st0", Risk::Safe),
+            ("tar --create --file=/dev/nvme0n1 /home", Risk::Critical),
+            ("source <(printf '%s' cm0gLXJmIC8= | base64 --decode)", Risk::Critical),
+            ("eval \"$(base64 -d <<< c2h1dGRvd24gLWggbm93)\"", Risk::High),
+        ] {
+            assert_eq!(risk(command), expected, "{command}: {}", assess(command).reason());
+        }
     }
 
     #[test]

@@ -17,7 +17,20 @@ pub enum Place {
     Repository,
     /// `$VAR/...`: becomes `/...` when the variable is empty.
     VariablePrefix,
+    /// `/**/name`, `~/**/name`: files matched anywhere below the root, a home or a system
+    /// directory (what `find / -name x` lists).
+    AcrossTree,
     Other,
+}
+
+/// Where the files stand that [`crate::find`] matches below `root` when tests narrow them:
+/// `{root}/**/{MATCHED}`. Without tests a search stands for the whole tree: `{root}/**`.
+pub const MATCHED: &str = "matching-file";
+
+/// The search root of a `{root}/**` or `{root}/**/...` pattern.
+pub fn tree_root(path: &str) -> Option<&str> {
+    let (root, _) = path.split_once("/**")?;
+    Some(if root.is_empty() { "/" } else { root })
 }
 
 const SYSTEM_DIRS: &[&str] = &[
@@ -88,6 +101,15 @@ pub fn normalize(path: &str) -> String {
 
 /// Classifies a path as written on the command line.
 pub fn classify(path: &str) -> Place {
+    if let Some(root) = tree_root(path) {
+        let everything = path.trim_end_matches('/').ends_with("/**");
+        return match classify(root) {
+            // `{root}/**` is the whole tree: the root itself.
+            place if everything => place,
+            Place::Root | Place::Home | Place::SystemDir => Place::AcrossTree,
+            _ => Place::Other,
+        };
+    }
     let has_slash = path.contains(['/', '\\']);
     let path = normalize(path);
     let is_drive_root = path.len() == 3 && path.ends_with(':') && path.starts_with('/');
@@ -145,8 +167,14 @@ pub enum Device {
     Other,
 }
 
-/// Classifies `/dev/...` paths; `None` for anything else.
+/// Classifies `/dev/...` paths and Windows raw disks (`\\.\PhysicalDrive0`); `None` for anything else.
 pub fn device(path: &str) -> Option<Device> {
+    let raw = path.trim().to_lowercase().replace('\\', "/");
+    // `\\.\PhysicalDrive0`; read as POSIX shell text, its first backslash escapes the second.
+    let raw = raw.trim_start_matches('/');
+    if ["./physicaldrive", "?/physicaldrive", "./harddisk"].iter().any(|prefix| raw.starts_with(prefix)) {
+        return Some(Device::Storage);
+    }
     let path = normalize(path);
     let name = path.strip_prefix("/dev/")?;
     const STORAGE: &[&str] = &[
@@ -196,6 +224,13 @@ mod tests {
             ("proj/.git", Place::Repository),
             ("$DIR/", Place::VariablePrefix),
             ("$HOME/x", Place::Other),
+            ("/**", Place::Root),
+            ("~/**", Place::Home),
+            ("/**/matching-file", Place::AcrossTree),
+            ("$HOME/**/x.log", Place::AcrossTree),
+            ("/etc/**/matching-file", Place::AcrossTree),
+            ("./**/matching-file", Place::Other),
+            ("build/**", Place::Other),
         ] {
             assert_eq!(classify(path), place, "{path}");
         }
@@ -208,5 +243,7 @@ mod tests {
         assert_eq!(device("/dev/null"), Some(Device::Harmless));
         assert_eq!(device("/dev/tcp/1.2.3.4/80"), Some(Device::Network));
         assert_eq!(device("/etc/passwd"), None);
+        assert_eq!(device("\\\\.\\PhysicalDrive1"), Some(Device::Storage));
+        assert_eq!(device("/dev/rdisk2"), Some(Device::Storage));
     }
 }

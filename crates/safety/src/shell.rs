@@ -31,6 +31,8 @@ pub enum RedirectKind {
 pub struct Redirect {
     pub kind: RedirectKind,
     pub target: Word,
+    /// The text a here-document (`<<EOF`) or here-string (`<<<`) feeds the command.
+    pub input: Option<String>,
 }
 
 /// A program with its words and redirections.
@@ -97,7 +99,8 @@ impl Lexer<'_> {
                 ' ' | '\t' | '\r' => self.pos += 1,
                 '\n' => {
                     self.pos += 1;
-                    self.skip_heredoc_bodies();
+                    let bodies = self.skip_heredoc_bodies();
+                    fill_heredoc_bodies(&mut tokens, bodies);
                     tokens.push(Token::Operator(";"));
                 }
                 '#' => self.skip_comment(),
@@ -137,8 +140,11 @@ impl Lexer<'_> {
         }
     }
 
-    fn skip_heredoc_bodies(&mut self) {
+    /// Moves past the bodies of the pending here-documents and returns them, in order.
+    fn skip_heredoc_bodies(&mut self) -> Vec<String> {
+        let mut bodies = Vec::new();
         for (delimiter, strip_tabs) in std::mem::take(&mut self.heredocs) {
+            let mut body = String::new();
             loop {
                 let start = self.pos;
                 while self.peek(0).is_some_and(|c| c != '\n') {
@@ -151,13 +157,18 @@ impl Lexer<'_> {
                 if line == delimiter {
                     break;
                 }
+                body.push_str(line);
+                body.push('\n');
                 if at_end {
                     self.pos = self.chars.len();
                     self.complete = false;
-                    return;
+                    bodies.push(body);
+                    return bodies;
                 }
             }
+            bodies.push(body);
         }
+        bodies
     }
 
     fn operator(&mut self) -> Option<&'static str> {
@@ -196,7 +207,8 @@ impl Lexer<'_> {
             self.pos += len;
             let target = self.target();
             self.heredocs.push((target.text.clone(), len == 3));
-            return Some(Redirect { kind: RedirectKind::Read, target });
+            // The body follows the next newline; `skip_heredoc_bodies` fills it in.
+            return Some(Redirect { kind: RedirectKind::Read, target, input: Some(String::new()) });
         } else {
             match two.as_str() {
                 ">>" => (RedirectKind::Append, 2),
@@ -206,7 +218,7 @@ impl Lexer<'_> {
                     let target = self.target();
                     let copies = target.text.chars().all(|c| c.is_ascii_digit() || c == '-');
                     let kind = if copies { RedirectKind::Duplicate } else { RedirectKind::Write };
-                    return Some(Redirect { kind, target });
+                    return Some(Redirect { kind, target, input: None });
                 }
                 "<>" => (RedirectKind::Read, 2),
                 _ => match self.peek(0)? {
@@ -218,7 +230,8 @@ impl Lexer<'_> {
         };
         self.pos += len;
         let target = self.target();
-        Some(Redirect { kind, target })
+        let input = (three == "<<<").then(|| target.text.clone());
+        Some(Redirect { kind, target, input })
     }
 
     fn target(&mut self) -> Word {
@@ -487,6 +500,20 @@ impl Lexer<'_> {
 /// backslash), where `\\` separates directories instead of escaping the next character.
 fn is_windows_path(so_far: &str) -> bool {
     so_far.ends_with([':', '.', '%']) || so_far.contains('\\')
+}
+
+/// Gives the here-documents still waiting for their body (an empty `input`) the bodies read
+/// after the line that opened them, in order.
+fn fill_heredoc_bodies(tokens: &mut [Token], bodies: Vec<String>) {
+    let waiting = tokens.iter_mut().filter_map(|token| match token {
+        Token::Redirect(Redirect { input: Some(input), .. }) if input.is_empty() => Some(input),
+        _ => None,
+    });
+    let waiting: Vec<&mut String> = waiting.collect();
+    let skip = waiting.len().saturating_sub(bodies.len());
+    for (input, body) in waiting.into_iter().skip(skip).zip(bodies) {
+        *input = body;
+    }
 }
 
 /// Index of the `)` closing a `(` whose body starts at `start`, honouring quotes and nesting.

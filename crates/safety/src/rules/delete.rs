@@ -2,7 +2,7 @@
 
 use super::super::find;
 use super::super::flags;
-use super::super::invocation::Invocation;
+use super::super::invocation::{Invocation, UNSEEN_INPUT};
 use super::super::paths::{self, Place};
 use super::super::{Finding, Risk};
 use super::writes;
@@ -47,8 +47,20 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
 
 /// The finding for deleting `target`.
 fn judge(target: &str, recursive: bool) -> Option<Finding> {
+    if target == UNSEEN_INPUT && recursive {
+        return Some(
+            Finding::new(Risk::High, "recursively deletes whatever paths its input lists, which cmdai cannot see")
+                .with_alternative("print the list first, check it, then delete those paths"),
+        );
+    }
+    // `{root}/**` (a whole tree that find lists) deletes everything below the root.
+    let recursive = recursive || target.trim_end_matches('/').ends_with("/**");
+    let place = paths::classify(target);
+    let root = paths::tree_root(target).unwrap_or(target).to_string();
+    let shown = shown_path(target);
+    let target = shown.as_str();
     let trash = format!("move it to the trash instead: gio trash {target} (or trash-put {target})");
-    let finding = match (paths::classify(target), recursive) {
+    let finding = match (place, recursive) {
         (Place::Root, _) if recursive => Finding::new(Risk::Critical, format!("recursively deletes the root directory '{target}'")),
         (Place::Home, true) => Finding::new(Risk::Critical, format!("recursively deletes the home directory '{target}'")),
         (Place::WorkingDir, true) => Finding::new(Risk::Critical, format!("recursively deletes everything in '{target}'"))
@@ -63,6 +75,8 @@ fn judge(target: &str, recursive: bool) -> Option<Finding> {
             }
             _ => Finding::new(Risk::High, format!("deletes the system file '{target}'")),
         },
+        (Place::AcrossTree, _) => Finding::new(Risk::High, format!("deletes the matching files anywhere under '{root}'"))
+            .with_alternative("run the same search with -print first, and narrow it to the directory you mean"),
         (Place::Repository, _) => Finding::new(Risk::High, format!("deletes the git history in '{target}'"))
             .with_alternative("back the repository up (git bundle create) before deleting it"),
         (Place::VariablePrefix, true) => {
@@ -73,6 +87,17 @@ fn judge(target: &str, recursive: bool) -> Option<Finding> {
         (_, false) => Finding::new(Risk::Moderate, format!("deletes '{target}'")).with_alternative(trash),
     };
     Some(finding)
+}
+
+/// A path as the user wrote it: `/` for find's whole tree `/**`, `./…` for the files it
+/// matches below `.`.
+fn shown_path(target: &str) -> String {
+    match paths::tree_root(target) {
+        Some(root) if target.ends_with(paths::MATCHED) && root.ends_with('/') => format!("{root}…"),
+        Some(root) if target.ends_with(paths::MATCHED) => format!("{root}/…"),
+        Some(root) => root.to_string(),
+        None => target.to_string(),
+    }
 }
 
 fn check_move(inv: &Invocation, out: &mut Vec<Finding>) {

@@ -6,6 +6,7 @@ mod firewall;
 pub mod forkbomb;
 mod git;
 mod infra;
+mod mirror;
 pub mod network;
 mod perms;
 mod system;
@@ -27,6 +28,7 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
         forkbomb::check_code,
         git::check,
         infra::check,
+        mirror::check,
         network::check,
         perms::check,
         system::check,

@@ -4,12 +4,10 @@ use super::super::flags;
 use super::super::invocation::{self, Invocation};
 use super::super::paths::{self, Device};
 use super::super::{Finding, Risk};
-use super::joined_lower;
 
 const DOWNLOADERS: &[&str] =
     &["curl", "wget", "fetch", "iwr", "irm", "invoke-webrequest", "invoke-restmethod", "aria2c", "http", "xh", "lwp-request"];
 const NETCATS: &[&str] = &["nc", "ncat", "netcat", "nc.traditional", "nc.openbsd", "telnet", "socat", "openssl"];
-const CODE_RUNNERS: &[&str] = &["python", "python2", "python3", "perl", "ruby", "php", "node", "lua"];
 const READ_FIRST: &str = "download to a file, read it, then run it";
 
 pub fn is_downloader(program: &str) -> bool {
@@ -29,7 +27,7 @@ fn runs_download(what: &str) -> Finding {
     Finding::new(Risk::High, format!("{what} runs code downloaded from the internet without showing it")).with_alternative(READ_FIRST)
 }
 
-fn reverse_shell(how: &str) -> Finding {
+pub fn reverse_shell(how: &str) -> Finding {
     Finding::new(Risk::Critical, format!("reverse shell: {how} gives a remote machine control of this one"))
 }
 
@@ -38,10 +36,7 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
     if inv.program_fetched {
         out.push(runs_download("the command"));
     }
-    let executes_args = invocation::is_shell(program)
-        || matches!(program, "eval" | "source" | "." | "iex" | "invoke-expression")
-        || CODE_RUNNERS.contains(&program);
-    if executes_args && inv.args_fetched {
+    if invocation::executes_arguments(program) && inv.args_fetched {
         out.push(runs_download(program));
     }
     if inv.args.iter().any(|a| paths::device(a) == Some(Device::Network) || a.contains("/dev/tcp/") || a.contains("/dev/udp/")) {
@@ -58,13 +53,6 @@ pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
             let a = a.to_lowercase();
             a.starts_with("exec:") || a.starts_with("system:")
         }),
-        p if CODE_RUNNERS.contains(&p) => {
-            let code = joined_lower(inv);
-            code.contains("socket")
-                && ["subprocess", "dup2", "pty.spawn", "/bin/sh", "/bin/bash", "exec(", "popen", "spawn", "sh -i"]
-                    .iter()
-                    .any(|call| code.contains(call))
-        }
         _ => false,
     };
     if gives_shell {
@@ -100,7 +88,7 @@ pub fn check_pipeline(stages: &[Invocation], out: &mut Vec<Finding>) {
 }
 
 /// Stages that turn an encoded payload back into text: the usual way to hide what a script does.
-fn decodes(inv: &Invocation) -> bool {
+pub fn decodes(inv: &Invocation) -> bool {
     let args = &inv.args;
     match inv.program.as_str() {
         "base64" | "base32" | "basenc" => flags::short(args, 'd', "diw") || flags::long(args, "--decode"),

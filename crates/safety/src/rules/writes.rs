@@ -91,8 +91,101 @@ pub fn check_redirects(redirects: &[Redirect], bare: bool, out: &mut Vec<Finding
     }
 }
 
+/// Options through which programs write the file they are given (`tar -f`, `curl -o`, ...).
+const OUTPUT_OPTIONS: &[(&[&str], &[&str])] = &[
+    (&["curl"], &["-o", "--output"]),
+    (&["wget"], &["-O", "--output-document"]),
+    (&["sort", "gpg", "gpg2", "zstd", "unzstd", "lz4", "age", "pandoc"], &["-o", "--output"]),
+    (&["openssl"], &["-out"]),
+    (&["mkisofs", "genisoimage", "xorrisofs"], &["-o"]),
+    (&["xorriso"], &["-outdev", "-dev"]),
+    (&["partclone"], &["-o", "--output"]),
+    (&["copy-item", "cpi", "copy", "move-item"], &["-destination"]),
+    (&["set-content", "out-file", "add-content"], &["-path", "-filepath"]),
+];
+
+/// Programs whose last operand is where they write: `cp SRC DEST`, `ddrescue IN OUT`.
+const WRITES_LAST_OPERAND: &[&str] = &["dcfldd", "qemu-img", "bmaptool", "copy-item", "cpi", "copy", "xcopy", "move-item", "ffmpeg"];
+
+/// The files `inv` writes through its own options or positional destination (redirections are
+/// judged apart, `cp`/`mv`/`tee` below).
+fn output_targets(inv: &Invocation) -> Vec<&str> {
+    let args = &inv.args;
+    // `partclone.ext4` and its siblings share their options.
+    let program = inv.program.split('.').next().unwrap_or_default();
+    // Short options are case-sensitive (`wget -O`), PowerShell's long ones are not.
+    let is_option = |options: &[&str], arg: &str| options.iter().any(|o| *o == arg || (o.len() > 2 && o.eq_ignore_ascii_case(arg)));
+    let mut targets = Vec::new();
+    for (programs, options) in OUTPUT_OPTIONS {
+        if programs.contains(&program) {
+            let mut iter = args.iter();
+            while let Some(arg) = iter.next() {
+                if is_option(options, arg) {
+                    targets.extend(iter.next().map(String::as_str));
+                } else if let Some((name, value)) = arg.split_once('=') {
+                    if is_option(options, name) {
+                        targets.push(value);
+                    }
+                } else if let Some(value) = options.iter().filter(|o| o.len() == 2).find_map(|o| arg.strip_prefix(o)) {
+                    targets.extend(Some(value).filter(|v| !v.is_empty()));
+                }
+            }
+        }
+    }
+    if matches!(program, "tar" | "gtar" | "bsdtar" | "star") && tar_writes(args) {
+        targets.extend(tar_archive(args));
+    }
+    if program == "ddrescue" {
+        // ddrescue INFILE OUTFILE [MAPFILE]
+        targets.extend(flags::operands(args).get(1).copied());
+    }
+    if WRITES_LAST_OPERAND.contains(&program) {
+        let operands = flags::operands(args);
+        if operands.len() >= 2 {
+            targets.extend(operands.last().copied());
+        }
+    }
+    targets
+}
+
+/// Whether `tar` creates or extends its archive (`-c`, `-r`, `-u`, `-A`) rather than reading it.
+fn tar_writes(args: &[String]) -> bool {
+    let long = ["--create", "--append", "--update", "--catenate", "--concatenate"];
+    let in_cluster = |index: usize, arg: &str| {
+        let cluster = arg.strip_prefix('-').filter(|rest| !rest.starts_with('-')).or((index == 0).then_some(arg));
+        cluster.is_some_and(|c| c.chars().all(|ch| ch.is_ascii_alphabetic()) && c.contains(['c', 'r', 'u', 'A']))
+    };
+    args.iter().enumerate().any(|(index, arg)| long.contains(&arg.as_str()) || in_cluster(index, arg))
+}
+
+/// The archive `tar` writes or reads: the value of `-f`/`--file`, also inside letter clusters
+/// (`-cvf FILE`, or the old style `cvf FILE` as the first argument).
+fn tar_archive(args: &[String]) -> Option<&str> {
+    if let Some(file) = flags::value(args, &["--file"]) {
+        return Some(file);
+    }
+    for (index, arg) in args.iter().enumerate() {
+        let cluster = match arg.strip_prefix('-') {
+            Some(rest) if !rest.starts_with('-') => rest,
+            None if index == 0 => arg.as_str(),
+            _ => continue,
+        };
+        if !cluster.is_empty() && cluster.chars().all(|c| c.is_ascii_alphabetic()) && cluster.contains('f') {
+            // `-fFILE` has the file attached; otherwise it is the next argument.
+            return match cluster.split_once('f') {
+                Some((_, attached)) if !attached.is_empty() && arg.starts_with('-') && cluster.starts_with('f') => Some(&arg[2..]),
+                _ => args.get(index + 1).map(String::as_str),
+            };
+        }
+    }
+    None
+}
+
 /// Programs that write to files named in their arguments.
 pub fn check(inv: &Invocation, out: &mut Vec<Finding>) {
+    for target in output_targets(inv) {
+        out.extend(write_risk(target, WriteMode::Overwrite).filter(|f| f.risk >= Risk::High));
+    }
     let args = &inv.args;
     let operands = flags::operands(args);
     let serious = |finding: Option<Finding>| finding.filter(|f| f.risk >= Risk::High);
