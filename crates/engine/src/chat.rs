@@ -85,6 +85,9 @@ impl fmt::Debug for ChatTemplate {
     }
 }
 
+/// Instructions one render may execute; real templates use a few thousand per message.
+const TEMPLATE_FUEL: u64 = 5_000_000;
+
 impl ChatTemplate {
     /// Compiles a Jinja chat template (GGUF `tokenizer.chat_template`, tokenizer_config.json
     /// `chat_template`).
@@ -94,6 +97,8 @@ impl ChatTemplate {
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(false);
+        // Templates come from model files: a loop over range(10**9) must end in an error, not hang.
+        env.set_fuel(Some(TEMPLATE_FUEL));
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_function("raise_exception", raise_exception);
         env.add_filter("tojson", tojson);

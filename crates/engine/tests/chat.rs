@@ -127,3 +127,12 @@ fn messages_are_serde() {
     let back: Json = serde_json::to_value(&m).unwrap();
     assert_eq!(back, serde_json::json!({"role": "user", "content": "hi"}));
 }
+
+/// A template from a model file that would loop for minutes ends in an error instead.
+#[test]
+fn runaway_templates_run_out_of_fuel() {
+    let template = ChatTemplate::new("{% for i in range(10000) %}{% for j in range(10000) %}x{% endfor %}{% endfor %}").unwrap();
+    let started = std::time::Instant::now();
+    assert!(matches!(template.render(&[Message::new("user", "hi")], true), Err(ChatError::Render(_))));
+    assert!(started.elapsed().as_secs() < 30, "the render was not cut short");
+}
