@@ -17,6 +17,18 @@ pub enum Inline {
     Bold(String),
 }
 
+/// Characters a fence's language name may hold; it is the only model text the page puts in an
+/// attribute (`data-lang`), so it is cut to a plain name.
+pub fn is_language_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "+#._-".contains(c)
+}
+
+/// The language of a code fence's info string (```` ```bash title="x" ````): its first word,
+/// allowed characters only, at most 32 of them.
+fn language(info: &str) -> String {
+    info.split_whitespace().next().unwrap_or_default().chars().filter(|&c| is_language_char(c)).take(32).collect()
+}
+
 pub fn parse(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut paragraph: Vec<&str> = Vec::new();
@@ -33,7 +45,7 @@ pub fn parse(text: &str) -> Vec<Block> {
             flush(&mut paragraph, &mut blocks);
             // An unclosed fence (a stream still running) takes the rest of the text.
             let code: Vec<&str> = lines.by_ref().take_while(|l| !l.trim_start().starts_with("```")).collect();
-            blocks.push(Block::Code { lang: lang.trim().to_string(), text: code.join("\n") });
+            blocks.push(Block::Code { lang: language(lang), text: code.join("\n") });
         } else if trimmed.is_empty() {
             flush(&mut paragraph, &mut blocks);
         } else if let Some((level, rest)) = heading(trimmed) {
@@ -133,5 +145,7 @@ mod tests {
     #[test]
     fn an_unclosed_fence_while_streaming_holds_the_rest() {
         assert_eq!(parse("```\nls\nfoo"), vec![Block::Code { lang: String::new(), text: "ls\nfoo".into() }]);
+        let sneaky = parse("```sh\" onmouseover=\"alert(1)\nls\n```");
+        assert_eq!(sneaky, vec![Block::Code { lang: "sh".into(), text: "ls".into() }]);
     }
 }
