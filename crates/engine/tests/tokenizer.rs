@@ -591,3 +591,10 @@ fn sentencepiece_missing_byte_token_is_an_error() {
     let t = Tokenizer::from_gguf(&m).unwrap();
     assert!(matches!(t.encode("é", false), Err(TokenizerError::MissingByteToken(0xC3))));
 }
+
+/// Found by fuzzing: tokenizers' streaming reader panicked on this syntax error in `decoder`.
+#[test]
+fn malformed_tokenizer_json_is_an_error_not_a_panic() {
+    let json = br#"{"version": "1.0", "added_tokens": [], "normalizer": null, "pre_tokenizer": null, "post_processor": null, "decoder": {"type" "u": 1}, "model": {"type": "BPE", "vocab": {}, "merges": []}}"#;
+    assert!(matches!(Tokenizer::from_json_bytes(json, None), Err(TokenizerError::InvalidJson(_))));
+}

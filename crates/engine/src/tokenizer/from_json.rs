@@ -10,7 +10,10 @@ use tokenizers::ModelWrapper;
 use super::{finish, index_texts, EncoderInit, PieceStyle, SpecialTokens, TokenKind, Tokenizer, TokenizerError, VocabParts};
 
 pub(super) fn build(json: &[u8], config: Option<&[u8]>) -> Result<Tokenizer, TokenizerError> {
-    let mut hf = tokenizers::Tokenizer::from_bytes(json).map_err(|e| TokenizerError::InvalidJson(e.to_string()))?;
+    // Parsed in two steps: tokenizers' own streaming reader panics on some syntax errors (found
+    // by fuzzing); from a parsed value its deserializers only return errors.
+    let value: Json = serde_json::from_slice(json).map_err(|e| TokenizerError::InvalidJson(e.to_string()))?;
+    let mut hf: tokenizers::Tokenizer = serde_json::from_value(value).map_err(|e| TokenizerError::InvalidJson(e.to_string()))?;
     // Fragments must come out whole: no truncation or padding from the file.
     hf.with_padding(None);
     hf.with_truncation(None).map_err(|e| TokenizerError::InvalidJson(e.to_string()))?;
