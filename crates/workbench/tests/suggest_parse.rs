@@ -109,6 +109,9 @@ fn answers_without_a_command_are_errors() {
     assert_eq!(parse_suggestion("```bash\n# nothing to run\n```"), Err(ParseError::NoCommand));
     assert_eq!(parse_suggestion("I'm sorry, I can't help with that."), Err(ParseError::NoCommand));
     assert_eq!(parse_suggestion("Here is the command:"), Err(ParseError::NoCommand));
+    // Found by fuzzing: a NUL or a terminal escape in a command could hide what it runs.
+    assert_eq!(parse_suggestion("{\"command\": \"du -sh\0\0.\"}"), Err(ParseError::ControlCharacters));
+    assert_eq!(parse_suggestion("```bash\nls \u{1b}[8mrm -rf ~\n```"), Err(ParseError::ControlCharacters));
 }
 
 #[test]

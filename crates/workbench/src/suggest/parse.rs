@@ -19,6 +19,10 @@ pub enum ParseError {
     EmptyAnswer,
     #[error("the model's answer contains no command")]
     NoCommand,
+    /// Control characters (terminal escapes, NUL, carriage returns) could hide what a command
+    /// runs when it is shown.
+    #[error("the model's command holds control characters")]
+    ControlCharacters,
 }
 
 /// Reads the first command in `text`, trying in order: a JSON object (or array of them), JSON-like
@@ -29,12 +33,16 @@ pub fn parse_suggestion(text: &str) -> Result<Suggestion, ParseError> {
     if text.trim().is_empty() {
         return Err(ParseError::EmptyAnswer);
     }
-    from_json(&text)
+    let suggestion = from_json(&text)
         .or_else(|| from_loose_fields(&text))
         .or_else(|| from_fence(&text))
         .or_else(|| from_labelled_line(&text))
         .or_else(|| from_lines(&text))
-        .ok_or(ParseError::NoCommand)
+        .ok_or(ParseError::NoCommand)?;
+    if suggestion.cmd.chars().any(|c| c.is_control() && c != '\t' && c != '\n') {
+        return Err(ParseError::ControlCharacters);
+    }
+    Ok(suggestion)
 }
 
 /// Chat-template tokens that end a turn; whatever follows them is not part of the answer.
