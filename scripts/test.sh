@@ -35,6 +35,9 @@ trunk build
 echo "== tests"
 cargo test --locked --workspace -- --nocapture 2>&1 | tee "${TMPDIR:-/tmp}/cmdai-test.log"
 
+echo "== fuzzing every parser of untrusted bytes (a minute in all; scripts/fuzz.sh 3600 for a long run)"
+scripts/fuzz.sh 60
+
 echo "== browser pieces (wasm-bindgen-test in headless Chromium, WebGPU on SwiftShader)"
 # The runner's server hands out files below the crate: the test model goes there.
 models="${CMDAI_TEST_MODELS:-$HOME/.cache/cmdai/test-models}"

