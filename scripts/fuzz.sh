@@ -58,7 +58,9 @@ status=0
 for target in "${TARGETS[@]}"; do
   seed "$target"
   log="$WORK/$target.log"
-  if (cd fuzz && cargo +"$TOOLCHAIN" fuzz run -O -a "$target" "$WORK/corpus/$target" "seeds/$target" -- \
+  # The committed seeds are replayed every run; new finds go to the working corpus.
+  cp fuzz/seeds/"$target"/* "$WORK/corpus/$target/" 2>/dev/null || true
+  if (cd fuzz && cargo +"$TOOLCHAIN" fuzz run -O -a "$target" "$WORK/corpus/$target" -- \
       -max_total_time="$PER_TARGET" -timeout=10 -malloc_limit_mb=256 -rss_limit_mb=2048 \
       -artifact_prefix="$WORK/artifacts/$target/" -print_final_stats=1) > "$log" 2>&1; then
     result=ok
