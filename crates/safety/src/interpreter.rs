@@ -190,46 +190,64 @@ fn occurrences<'a>(haystack: &'a str, needle: &'a str) -> impl Iterator<Item = u
     })
 }
 
-/// The text of a call's arguments: from `open` (just past the `(`) to the matching `)`.
-fn call_text(code: &str, open: usize) -> &str {
-    let mut depth = 1;
+/// The characters of `text` outside its string literals, with their offsets.
+fn outside_quotes(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let mut quote: Option<char> = None;
     let mut escaped = false;
-    for (offset, c) in code[open..].char_indices() {
-        match (quote, c) {
-            (Some(_), _) if escaped => escaped = false,
-            (Some(_), '\\') => escaped = true,
-            (Some(q), _) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"' | '`') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => {
+    text.char_indices().filter(move |&(_, c)| match quote {
+        Some(_) if escaped => {
+            escaped = false;
+            false
+        }
+        Some(_) if c == '\\' => {
+            escaped = true;
+            false
+        }
+        Some(q) => {
+            if c == q {
+                quote = None;
+            }
+            false
+        }
+        None if matches!(c, '\'' | '"' | '`') => {
+            quote = Some(c);
+            false
+        }
+        None => true,
+    })
+}
+
+/// The text of a call's arguments: from `open` (just past the `(`) to the matching `)`; a call
+/// without parentheses (`system "cmd"`) ends with its statement.
+fn call_text(code: &str, open: usize) -> &str {
+    let text = &code[open..];
+    let bareword = !text.starts_with(['(', ' ']);
+    let mut depth = 1;
+    for (offset, c) in outside_quotes(text) {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
                 depth -= 1;
                 if depth == 0 {
-                    return &code[open..open + offset];
+                    return &text[..offset];
                 }
             }
-            (None, ';' | '\n') if !code[open..].starts_with(['(', ' ']) && depth == 1 => return &code[open..open + offset],
+            ';' | '\n' if bareword && depth == 1 => return &text[..offset],
             _ => {}
         }
     }
-    &code[open..]
+    text
 }
 
 /// The top-level arguments of a call's text, split at commas outside brackets and quotes.
 fn arguments(text: &str) -> Vec<&str> {
     let mut parts = Vec::new();
-    let (mut depth, mut quote, mut escaped, mut start) = (0i32, None, false, 0);
-    for (i, c) in text.char_indices() {
-        match (quote, c) {
-            (Some(_), _) if escaped => escaped = false,
-            (Some(_), '\\') => escaped = true,
-            (Some(q), _) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"' | '`') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => depth -= 1,
-            (None, ',') if depth == 0 => {
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in outside_quotes(text) {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
                 parts.push(&text[start..i]);
                 start = i + 1;
             }
