@@ -108,7 +108,7 @@ fn time_suggestion(loaded: &LoadedModel, model_file: &Path, request: &str) -> Re
     std::env::set_var("CMDAI_CACHE_DIR", &scratch);
     let timed = || -> Result<(f64, Candidates)> {
         let started = Instant::now();
-        let c = suggester.candidates(&ctx, request, false, 1)?;
+        let c = suggester.candidates(&ctx, request, &Default::default(), 1)?;
         Ok((started.elapsed().as_secs_f64() * 1000.0, c))
     };
     let (cold_ms, _) = timed()?;

@@ -18,9 +18,11 @@ mod paths;
 mod payload;
 mod rules;
 mod shell;
+mod syntax;
 mod verdict;
 
 pub use mode::{decide, Decision, SafetyMode};
+pub use syntax::syntax_problem;
 pub use verdict::{Assessment, Finding, Risk};
 
 /// Judges a shell command line.

@@ -16,9 +16,12 @@ pub fn test_model_path(file: &str) -> PathBuf {
     path
 }
 
-/// The repository's root directory.
+/// The repository's root directory. Read when the test runs (cargo sets `CARGO_MANIFEST_DIR` to
+/// the tested crate, `crates/<name>`): the compile-time value can name another checkout whose
+/// build artifacts cargo reused from a shared target directory.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    crate_dir.join("../..")
 }
 
 /// A golden reference file from tests/golden/.

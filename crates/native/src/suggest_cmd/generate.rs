@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use cmdai_engine::generate::{SamplingParams, Timings};
-use cmdai_workbench::suggest::{self, SuggestContext, Suggestion};
+use cmdai_workbench::suggest::{self, SuggestContext, SuggestOptions, Suggestion};
 use futures::executor::block_on;
 
 use crate::loaded::{InstantClock, LoadedModel};
@@ -33,8 +33,9 @@ impl<'a> Suggester<'a> {
     }
 
     /// Up to `count` distinct commands: the most likely one first, then samples.
-    pub fn candidates(&self, ctx: &SuggestContext, request: &str, explain: bool, count: usize) -> Result<Candidates> {
-        let prompt = self.engine.prompt(&suggest::messages(ctx, request, explain))?;
+    pub fn candidates(&self, ctx: &SuggestContext, request: &str, options: &SuggestOptions, count: usize) -> Result<Candidates> {
+        let chat = suggest::suggest_chat(ctx, request, options);
+        let prompt = self.engine.prompt(&chat)?;
         let prefix = prefix_cache(&self.loaded.model, self.model_file, prompt.prefix())?;
 
         let mut suggestions: Vec<Suggestion> = Vec::new();
@@ -48,12 +49,13 @@ impl<'a> Suggester<'a> {
             } else {
                 SamplingParams { temperature: 0.8, seed: attempt as u64, ..SamplingParams::default() }
             };
-            let generation = block_on(
-                self.engine.generate(&prompt, prefix.clone(), sampling, &InstantClock::new(), |_| std::ops::ControlFlow::Continue(())),
+            let answer = block_on(
+                self.engine
+                    .suggest(&chat, &prompt, options, &prefix, sampling, &InstantClock::new(), |_| std::ops::ControlFlow::Continue(())),
             )
             .context("generation failed")?;
-            timings.get_or_insert(generation.timings.clone());
-            if let Ok(s) = suggest::parse_suggestion(&generation.text) {
+            timings.get_or_insert(answer.generation.timings.clone());
+            if let Ok(s) = answer.suggestion {
                 if !suggestions.iter().any(|known| known.cmd == s.cmd) {
                     suggestions.push(s);
                 }

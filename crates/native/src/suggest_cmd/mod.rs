@@ -42,7 +42,8 @@ pub fn run(args: SuggestArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let spinner = interactive.then(render::Spinner::start);
     let suggester = Suggester::new(&loaded, &model_file);
-    let candidates = suggester.candidates(&ctx, &request, args.explain, usize::from(args.candidates));
+    let options = suggest::SuggestOptions { explain: args.explain, ..suggest::SuggestOptions::default() };
+    let candidates = suggester.candidates(&ctx, &request, &options, usize::from(args.candidates));
     drop(spinner);
     let candidates = candidates?;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;

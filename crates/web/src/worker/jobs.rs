@@ -41,7 +41,16 @@ pub async fn handle(session: &Rc<RefCell<Session>>, message: ToWorker) {
                 session,
                 job,
                 &request,
-                SuggestContext { os, distro: None, shell, cwd: "~".into(), userland: userland(os) },
+                SuggestContext {
+                    os,
+                    distro: None,
+                    shell,
+                    cwd: "~".into(),
+                    userland: userland(os),
+                    home: None,
+                    user: None,
+                    entries: Vec::new(),
+                },
                 explain,
                 seed,
             )
@@ -97,20 +106,23 @@ async fn suggest_command(
     let mut guard = session.borrow_mut();
     let loaded = guard.loaded.as_mut().ok_or("no model is loaded; pick one on the Models page")?;
     let suggester = Suggester::new(&loaded.model, &loaded.tokenizer, &loaded.template);
-    let prompt = suggester.prompt(&suggest::messages(&ctx, &request, explain)).map_err(|e| e.to_string())?;
+    let options = suggest::SuggestOptions { explain, ..suggest::SuggestOptions::default() };
+    let chat = suggest::suggest_chat(&ctx, &request, &options);
+    let prompt = suggester.prompt(&chat).map_err(|e| e.to_string())?;
     let cache = loaded.prefixes.get(&loaded.model, prompt.prefix()).await?;
     let sampling = match seed {
         Some(seed) => SamplingParams { temperature: 0.8, seed, ..SamplingParams::default() },
         None => SamplingParams::greedy(),
     };
-    let generation = suggester
-        .generate(&prompt, cache, sampling, &DateClock, |text| {
+    let answer = suggester
+        .suggest(&chat, &prompt, &options, &cache, sampling, &DateClock, |text| {
             post(&FromWorker::Text { job, text: text.to_string() });
             ControlFlow::Continue(())
         })
         .await
         .map_err(|e| e.to_string())?;
-    let suggestion = suggest::parse_suggestion(&generation.text).map_err(|e| format!("{e}; try rephrasing the request"))?;
+    let generation = answer.generation;
+    let suggestion = answer.suggestion.map_err(|e| format!("{e}; try rephrasing the request"))?;
     let assessment = cmdai_safety::assess_with_request(&request, &suggestion.cmd);
     let card = CommandCard {
         reason: assessment.reason(),

@@ -79,6 +79,16 @@ pub struct SuggestContext {
     /// Working directory the command will run in.
     pub cwd: String,
     pub userland: Userland,
+    /// The user's home directory, so that "my home directory" becomes a real path.
+    #[serde(default)]
+    pub home: Option<String>,
+    /// The user's login name.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Names in the working directory (directories end in `/`), so that paths in the command are
+    /// real; the prompt shows the first few.
+    #[serde(default)]
+    pub entries: Vec<String>,
 }
 
 #[cfg(test)]

@@ -1,16 +1,21 @@
 //! Turning a natural-language request into one shell command: the environment it is for, the chat
-//! prompt, checking the request, constraining the model's answer to JSON and reading that answer back.
+//! prompt and its example bank, checking the request, constraining the model's answer to the
+//! two-line layout and reading that answer back.
 
 mod constraint;
 mod context;
+mod examples;
+mod layout;
 mod parse;
 mod prompt;
 mod request;
 mod suggester;
 
-pub use constraint::JsonCommandConstraint;
+pub use constraint::CommandConstraint;
 pub use context::{OsKind, ShellKind, SuggestContext, UnknownShell, Userland};
+pub use examples::{nearest as nearest_examples, BankExample};
+pub use layout::{read_layout, FieldOrder};
 pub use parse::{parse_suggestion, ParseError, Suggestion};
-pub use prompt::messages;
+pub use prompt::{retry_chat, suggest_chat, SuggestChat, SuggestOptions};
 pub use request::{validate_request, RequestError, MAX_REQUEST_CHARS};
-pub use suggester::{split_prompt, Prompt, SuggestError, Suggester, MAX_SUGGESTION_TOKENS};
+pub use suggester::{split_prompt, split_prompt_at, Answer, Prompt, SuggestError, Suggester, MAX_SUGGESTION_TOKENS};

@@ -1,5 +1,5 @@
-//! Reading a command back out of whatever the model wrote: the JSON layout it was asked for, or the
-//! fenced blocks, labelled lines and chatty prose that small models produce instead.
+//! Reading a command back out of whatever the model wrote: the two-line layout it was asked for,
+//! or JSON, fenced blocks, labelled lines and chatty prose that unconstrained models produce instead.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -25,7 +25,8 @@ pub enum ParseError {
     ControlCharacters,
 }
 
-/// Reads the first command in `text`, trying in order: a JSON object (or array of them), JSON-like
+/// Reads the first command in `text`, trying in order: the answer layout (command line, then
+/// `# explanation`, in either order), a JSON object (or array of them), JSON-like
 /// `"cmd": "..."` fields (truncated or single-quoted), a fenced code block, a `cmd:`/`Command:`
 /// line, and finally the first line that looks like a command rather than prose.
 pub fn parse_suggestion(text: &str) -> Result<Suggestion, ParseError> {
@@ -33,7 +34,8 @@ pub fn parse_suggestion(text: &str) -> Result<Suggestion, ParseError> {
     if text.trim().is_empty() {
         return Err(ParseError::EmptyAnswer);
     }
-    let suggestion = from_json(&text)
+    let suggestion = from_layout(&text)
+        .or_else(|| from_json(&text))
         .or_else(|| from_loose_fields(&text))
         .or_else(|| from_fence(&text))
         .or_else(|| from_labelled_line(&text))
@@ -43,6 +45,11 @@ pub fn parse_suggestion(text: &str) -> Result<Suggestion, ParseError> {
         return Err(ParseError::ControlCharacters);
     }
     Ok(suggestion)
+}
+
+fn from_layout(text: &str) -> Option<Suggestion> {
+    let (cmd, explanation) = super::read_layout(text.trim_start_matches('\n'))?;
+    Some(Suggestion { cmd, explanation })
 }
 
 /// Chat-template tokens that end a turn; whatever follows them is not part of the answer.
