@@ -2,7 +2,8 @@
 # Installs what building and testing cmdai needs on a fresh Debian machine with rustup:
 # the wasm target, Trunk and wasm-bindgen-cli (the version in Cargo.lock), Vulkan on the CPU
 # (Mesa lavapipe) for the GPU tests, Chromium and Node's test driver for the browser tests,
-# and the test models. Safe to run again: each step is skipped when already done.
+# bubblewrap for the command-accuracy sandbox (scripts/eval-commands.sh), and the test models.
+# Safe to run again: each step is skipped when already done.
 # `scripts/setup.sh web` installs only what building the web app needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +32,7 @@ fi
 [ "$MODE" = web ] && exit 0
 
 need_pkgs=()
-for pkg in mesa-vulkan-drivers libvulkan1 chromium chromium-driver nodejs npm; do
+for pkg in mesa-vulkan-drivers libvulkan1 chromium chromium-driver bubblewrap nodejs npm; do
   # Node may come from elsewhere (nvm, NodeSource); only install Debian's when there is none.
   if [ "$pkg" = nodejs ] || [ "$pkg" = npm ]; then
     command -v "${pkg/nodejs/node}" >/dev/null && continue

@@ -35,6 +35,12 @@ trunk build
 echo "== tests"
 cargo test --locked --workspace -- --nocapture 2>&1 | tee "${TMPDIR:-/tmp}/cmdai-test.log"
 
+echo "== command-accuracy harness (a slice of tests/commands; the full run is scripts/eval-commands.sh)"
+slice="${TMPDIR:-/tmp}/cmdai-dev-slice.jsonl"
+awk '(NR - 1) % 25 == 0' tests/commands/dev.jsonl >"$slice"
+python3 scripts/eval/check.py selftest --tasks "$slice"
+scripts/eval-commands.sh smollm2 --subset 25
+
 echo "== fuzzing every parser of untrusted bytes (a minute in all; scripts/fuzz.sh 3600 for a long run)"
 scripts/fuzz.sh 60
 

@@ -104,6 +104,63 @@ pub enum Command {
     ModelInfo(ModelArgs),
     /// Measure load time, time to first token, prefill and decode speed, peak memory.
     Bench(BenchArgs),
+    /// Answer a file of requests with one loaded model (the command-accuracy harness,
+    /// scripts/eval-commands.sh).
+    #[command(hide = true)]
+    Eval(EvalArgs),
+}
+
+/// Which prompt `eval` measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalPrompt {
+    /// cmdai's own prompt, constraint and checks, as a suggestion runs them.
+    Cmdai,
+    /// The baseline: a one-line system prompt, greedy, unconstrained, the reply's first line.
+    Plain,
+}
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// A GGUF model file.
+    #[arg(long, value_name = "FILE")]
+    pub model_file: PathBuf,
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// JSON lines: {"id", "request", "cwd", "home", "user", "entries"}.
+    #[arg(long, value_name = "FILE")]
+    pub requests: PathBuf,
+    /// JSON lines written here: {"id", "cmd", "explanation", "seconds", ...}.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value = "cmdai")]
+    pub prompt: EvalPrompt,
+    /// Which answer line comes first: command-first or explanation-first [default: the product's].
+    #[arg(long, value_parser = parse_order)]
+    pub order: Option<cmdai_workbench::suggest::FieldOrder>,
+    /// Examples picked from the bank per request [default: the product's].
+    #[arg(long)]
+    pub examples: Option<usize>,
+    /// Leave out the home directory, user name and the working directory's entries.
+    #[arg(long)]
+    pub no_context: bool,
+    /// Keep a command with broken syntax instead of regenerating it once.
+    #[arg(long)]
+    pub no_syntax_retry: bool,
+    /// Stop each answer once its command line is complete (command-first order only; the
+    /// command is the same, the explanation is left out to save time).
+    #[arg(long)]
+    pub command_only: bool,
+    /// Self-consistency: the greedy answer and N-1 samples vote (the most frequent command wins).
+    #[arg(long, default_value_t = 1)]
+    pub votes: usize,
+    /// Only the first N requests.
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+fn parse_order(s: &str) -> Result<cmdai_workbench::suggest::FieldOrder, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| format!("unknown order {s:?}; expected command-first or explanation-first"))
 }
 
 #[derive(Args, Clone)]

@@ -8,6 +8,7 @@ pub mod clipboard;
 pub mod context;
 pub mod dirs;
 pub mod discover_cmd;
+pub mod eval_cmd;
 pub mod history;
 pub mod hub;
 pub mod loaded;

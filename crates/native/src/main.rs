@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use cmdai_native::cli::{Cli, Command};
-use cmdai_native::{bench, check_cmd, discover_cmd, model_info, models_cmd, run_generate, shell_init, suggest_cmd};
+use cmdai_native::{bench, check_cmd, discover_cmd, eval_cmd, model_info, models_cmd, run_generate, shell_init, suggest_cmd};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         Some(Command::Generate(args)) => run_generate::run(args).map(|()| ExitCode::SUCCESS),
         Some(Command::ModelInfo(args)) => model_info::run(args).map(|()| ExitCode::SUCCESS),
         Some(Command::Bench(args)) => bench::run(args).map(|()| ExitCode::SUCCESS),
+        Some(Command::Eval(args)) => eval_cmd::run(args).map(|()| ExitCode::SUCCESS),
         Some(Command::Check(args)) => Ok(check_cmd::run(args)),
         Some(Command::DownloadModel(args)) => models_cmd::download(args).map(|()| ExitCode::SUCCESS),
         Some(Command::Models(args)) => models_cmd::models(args).map(|()| ExitCode::SUCCESS),
