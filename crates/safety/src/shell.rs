@@ -57,6 +57,8 @@ pub struct Script {
     pub pipelines: Vec<Pipeline>,
     /// False when quotes, substitutions or groups were left open, or an operator lacked its operand.
     pub complete: bool,
+    /// The keyword that would close a compound command left open (`done` after `for x in y; do`).
+    pub unclosed_compound: Option<&'static str>,
 }
 
 /// Parses `source`; never panics, whatever the input.
@@ -583,6 +585,8 @@ struct Builder {
     /// Functions being defined, with the group depth their body opened at.
     functions: Vec<(String, usize)>,
     last_was_function_header: bool,
+    /// The closing keywords of the compound commands open so far, innermost last.
+    compounds: Vec<&'static str>,
 }
 
 impl Builder {
@@ -657,6 +661,17 @@ impl Builder {
         }
         if at_start {
             match word.text.as_str() {
+                "if" => self.compounds.push("fi"),
+                "while" | "until" | "for" | "select" => self.compounds.push("done"),
+                "case" => self.compounds.push("esac"),
+                closer @ ("fi" | "done" | "esac") => {
+                    if self.compounds.last() == Some(&closer) {
+                        self.compounds.pop();
+                    }
+                }
+                _ => {}
+            }
+            match word.text.as_str() {
                 "}" => return self.close_group(),
                 "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "fi" | "done" | "esac" => return,
                 _ => {}
@@ -729,6 +744,7 @@ impl Builder {
         self.piped = false;
         self.end_pipeline(false);
         self.script.complete = lexed_fully && !self.unbalanced && !dangling_pipe && self.depth == 0;
+        self.script.unclosed_compound = self.compounds.last().copied();
         self.script
     }
 }

@@ -1,6 +1,7 @@
 //! Whether a command line is well-formed: quotes, substitutions and groups closed, operators with
-//! their operands, and every `find -exec` ended by `;` or `{} +`. A small model's broken command
-//! gets one regeneration with the problem named (see cmdai-workbench's suggest).
+//! their operands, compound commands (`if`, `for`, `while`, `case`) closed on the same line, and
+//! every `find -exec` ended by `;` or `{} +`. A small model's broken command gets one
+//! regeneration with the problem named (see cmdai-workbench's suggest).
 
 use crate::invocation::program_name;
 use crate::shell::{self, SimpleCommand};
@@ -10,6 +11,10 @@ pub fn syntax_problem(command: &str) -> Option<String> {
     let script = shell::parse(command);
     if !script.complete {
         return Some("the command is incomplete: a quote, bracket or $( ) is left open, or an operator lacks its operand".into());
+    }
+    if let Some(closer) = script.unclosed_compound {
+        // The model meant to go on on the next line, which the one-line answer cut off.
+        return Some(format!("it has no closing {closer}: write the whole command on one line, joined with ;"));
     }
     script.pipelines.iter().flat_map(|p| &p.commands).find_map(unterminated_exec)
 }
@@ -47,6 +52,10 @@ mod tests {
             "grep -rn \"TODO\" src | sed 's/\\.rs:/ /'",
             "printf '%s\\n' \"$(date +%F)\"",
             "ls -la",
+            "for f in *.txt; do mv \"$f\" \"${f%.txt}.md\"; done",
+            "if [ -e a ]; then echo yes; else echo no; fi",
+            "while read -r l; do echo \"$l\"; done < list.txt",
+            "echo for if while; grep -w done notes.txt",
         ] {
             assert_eq!(syntax_problem(command), None, "{command}");
         }
@@ -63,6 +72,10 @@ mod tests {
             ("echo 'unclosed", "incomplete"),
             ("cat $(ls", "incomplete"),
             ("ls |", "incomplete"),
+            ("for n in {1..5}; do", "no closing done"),
+            ("if (( $(date +%Y) % 4 == 0 )); then", "no closing fi"),
+            ("while read -r line; do echo \"$line\"", "closing done"),
+            ("case $x in a) echo a;;", "incomplete"),
         ] {
             let problem = syntax_problem(command).unwrap_or_else(|| panic!("{command} passed"));
             assert!(problem.contains(expected), "{command}: {problem}");
