@@ -7,7 +7,7 @@
 #   --baseline   the plain one-line prompt, greedy, first line of the reply (the number to beat)
 #   --subset N   every Nth task only (the file is grouped by category, so all categories stay)
 #   EVAL FLAGS   go to `cmdai-native eval`: --order explanation-first, --examples N, --no-context,
-#                --no-syntax-retry, --limit N
+#                --entries, --syntax-retry, --votes N, --limit N
 # Answers stop once the command line is complete (the explanation after it cannot change it).
 # Results stay in ~/.cache/cmdai/eval/ (requests, predictions, a JSON report per run).
 set -euo pipefail

@@ -140,12 +140,15 @@ pub struct EvalArgs {
     /// Examples picked from the bank per request [default: the product's].
     #[arg(long)]
     pub examples: Option<usize>,
-    /// Leave out the home directory, user name and the working directory's entries.
+    /// Leave out the home directory and user name.
     #[arg(long)]
     pub no_context: bool,
-    /// Keep a command with broken syntax instead of regenerating it once.
+    /// Also show the names in the working directory (which the product leaves out).
+    #[arg(long, conflicts_with = "no_context")]
+    pub entries: bool,
+    /// Regenerate a command with broken syntax once, naming the problem (off in the product).
     #[arg(long)]
-    pub no_syntax_retry: bool,
+    pub syntax_retry: bool,
     /// Stop each answer once its command line is complete (command-first order only; the
     /// command is the same, the explanation is left out to save time).
     #[arg(long)]

@@ -62,7 +62,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let options = SuggestOptions {
         order: args.order.unwrap_or(defaults.order),
         picked_examples: args.examples.unwrap_or(defaults.picked_examples),
-        syntax_retry: defaults.syntax_retry && !args.no_syntax_retry,
+        syntax_retry: args.syntax_retry,
         ..defaults
     };
     let environment = crate::context::detect(Some(ShellKind::Bash));
@@ -76,7 +76,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
                     cwd: request.cwd.clone(),
                     home: request.home.clone().filter(|_| !args.no_context),
                     user: request.user.clone().filter(|_| !args.no_context),
-                    entries: if args.no_context { Vec::new() } else { request.entries.clone() },
+                    entries: if args.entries { request.entries.clone() } else { Vec::new() },
                     ..environment.clone()
                 };
                 cmdai_answer(&engine, &loaded, &args, &ctx, &request.request, &options)

@@ -664,10 +664,8 @@ impl Builder {
                 "if" => self.compounds.push("fi"),
                 "while" | "until" | "for" | "select" => self.compounds.push("done"),
                 "case" => self.compounds.push("esac"),
-                closer @ ("fi" | "done" | "esac") => {
-                    if self.compounds.last() == Some(&closer) {
-                        self.compounds.pop();
-                    }
+                closer @ ("fi" | "done" | "esac") if self.compounds.last() == Some(&closer) => {
+                    self.compounds.pop();
                 }
                 _ => {}
             }

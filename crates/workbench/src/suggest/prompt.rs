@@ -28,7 +28,7 @@ pub struct SuggestOptions {
 
 impl Default for SuggestOptions {
     fn default() -> Self {
-        SuggestOptions { explain: false, order: FieldOrder::CommandFirst, picked_examples: 2, syntax_retry: true }
+        SuggestOptions { explain: false, order: FieldOrder::CommandFirst, picked_examples: 0, syntax_retry: false }
     }
 }
 
