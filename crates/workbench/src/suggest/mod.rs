@@ -13,9 +13,8 @@ mod suggester;
 
 pub use constraint::CommandConstraint;
 pub use context::{OsKind, ShellKind, SuggestContext, UnknownShell, Userland};
-pub use examples::{nearest as nearest_examples, BankExample};
 pub use layout::{read_layout, FieldOrder};
 pub use parse::{parse_suggestion, ParseError, Suggestion};
-pub use prompt::{retry_chat, suggest_chat, SuggestChat, SuggestOptions};
+pub use prompt::{suggest_chat, SuggestChat, SuggestOptions};
 pub use request::{validate_request, RequestError, MAX_REQUEST_CHARS};
 pub use suggester::{split_prompt, split_prompt_at, Answer, Prompt, SuggestError, Suggester, MAX_SUGGESTION_TOKENS};

@@ -9,7 +9,8 @@ use cmdai_engine::generate::{constraint_vocab, generate_from, Clock, GenerateErr
 use cmdai_engine::model::{KvCache, Transformer};
 use cmdai_engine::tokenizer::{Tokenizer, TokenizerError};
 
-use super::{parse_suggestion, retry_chat, CommandConstraint, FieldOrder, ParseError, SuggestChat, SuggestOptions, Suggestion};
+use super::prompt::retry_chat;
+use super::{parse_suggestion, CommandConstraint, FieldOrder, ParseError, SuggestChat, SuggestOptions, Suggestion};
 
 /// Enough for a long one-liner and its explanation; the constraint ends both lines in time.
 pub const MAX_SUGGESTION_TOKENS: usize = 256;
