@@ -4,6 +4,8 @@
 use burn::tensor::wgpu::wgpu;
 use burn::tensor::{Device, DeviceKind};
 
+use crate::model::{LanesPerRow, LoadOptions, DEFAULT_MAX_BINDING_BYTES};
+
 /// Which device to run the model on, as the `--backend` option spells it: `auto`, `gpu` or `cpu`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BackendChoice {
@@ -37,6 +39,19 @@ pub struct SelectedDevice {
     pub is_gpu: bool,
     /// "wgpu: NVIDIA GeForce RTX 4070 (Vulkan, DiscreteGpu)" or "cpu: flex".
     pub description: String,
+    /// The largest buffer one storage binding may hold on this device (Burn asks the adapter
+    /// for its maximum limits); weight matrices are split under it.
+    pub max_binding_bytes: usize,
+    /// A CPU-emulated GPU (lavapipe, SwiftShader): kernels are laid out for SIMD loops.
+    pub emulated: bool,
+}
+
+impl SelectedDevice {
+    /// How to lay a model out on this device.
+    pub fn load_options(&self) -> LoadOptions {
+        let lanes_per_row = if self.emulated { LanesPerRow::EMULATED } else { LanesPerRow::GPU };
+        LoadOptions { max_binding_bytes: self.max_binding_bytes, lanes_per_row, ..LoadOptions::default() }
+    }
 }
 
 /// Why [`select_device`] could not provide the device asked for.
@@ -52,7 +67,13 @@ pub enum BackendError {
 
 /// Chooses and initialises the device. Asynchronous because WebGPU adapters are.
 pub async fn select_device(choice: BackendChoice) -> Result<SelectedDevice, BackendError> {
-    let cpu = || SelectedDevice { device: Device::flex(), is_gpu: false, description: "cpu: flex (pure Rust)".into() };
+    let cpu = || SelectedDevice {
+        device: Device::flex(),
+        is_gpu: false,
+        description: "cpu: flex (pure Rust)".into(),
+        max_binding_bytes: DEFAULT_MAX_BINDING_BYTES,
+        emulated: false,
+    };
     if choice == BackendChoice::Cpu {
         return Ok(cpu());
     }
@@ -60,7 +81,7 @@ pub async fn select_device(choice: BackendChoice) -> Result<SelectedDevice, Back
         .request_adapter(&wgpu::RequestAdapterOptions { power_preference: wgpu::PowerPreference::HighPerformance, ..Default::default() })
         .await
         .ok();
-    let Some(info) = adapter.map(|a| a.get_info()) else {
+    let Some((info, limits)) = adapter.map(|a| (a.get_info(), a.limits())) else {
         return match choice {
             BackendChoice::Auto => Ok(cpu()),
             _ => Err(BackendError::NoAdapter),
@@ -77,6 +98,18 @@ pub async fn select_device(choice: BackendChoice) -> Result<SelectedDevice, Back
     if choice == BackendChoice::Auto && !hardware {
         return Ok(cpu());
     }
-    let device = Device::wgpu_options().device_kind(kind).init_async().await.map_err(|e| BackendError::Init(format!("{e:?}")))?;
-    Ok(SelectedDevice { device, is_gpu: true, description: format!("wgpu: {} ({:?}, {:?})", info.name, info.backend, info.device_type) })
+    let device = match Device::wgpu_options().device_kind(kind.clone()).init_async().await {
+        Ok(device) => device,
+        // Initialised before in this process (tests in parallel, a second load): share it.
+        Err(e) if format!("{e:?}").contains("already initialized") => Device::wgpu(kind),
+        Err(e) => return Err(BackendError::Init(format!("{e:?}"))),
+    };
+    let max_binding_bytes = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+    Ok(SelectedDevice {
+        device,
+        is_gpu: true,
+        description: format!("wgpu: {} ({:?}, {:?})", info.name, info.backend, info.device_type),
+        max_binding_bytes: usize::try_from(max_binding_bytes).unwrap_or(usize::MAX),
+        emulated: !hardware,
+    })
 }

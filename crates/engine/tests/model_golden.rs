@@ -73,3 +73,9 @@ fn smollm2_on_wgpu_matches_llama_cpp() {
 fn qwen05_on_cpu_matches_llama_cpp() {
     run(models::QWEN05, "qwen2.5-coder-0.5b.json", BackendChoice::Cpu);
 }
+
+/// Q4_K, Q5_0, Q6_K and Q8_0 tensors, kept in their blocks on the GPU (lavapipe in CI).
+#[test]
+fn qwen05_on_wgpu_matches_llama_cpp() {
+    run(models::QWEN05, "qwen2.5-coder-0.5b.json", BackendChoice::Gpu);
+}

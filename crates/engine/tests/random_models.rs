@@ -79,17 +79,21 @@ fn check_snapshot_round_trip(device: &Device, what: &str) {
     }
 }
 
-/// Dense matrices split into shards of three rows compute what whole ones do.
+/// Matrices split into buffers of a few rows (dense: three; quantized: a few more, the same
+/// bytes) compute what whole ones do: products, the embedding's gathers across buffers, and
+/// on a GPU the dequantized tiles of prefill.
 fn check_tiny_shards(device: &Device, what: &str, tolerance: f32) {
-    let tiny_shards = LoadOptions { max_binding_bytes: 3 * 64 * 4 };
+    let tiny_shards = LoadOptions { max_binding_bytes: 3 * 64 * 4, ..LoadOptions::default() };
     for arch in [Arch::Llama, Arch::Qwen2] {
-        let random = RandomModel::tiny(arch);
-        let whole = load(&random, WeightType::F32, device, LoadOptions::default());
-        let sharded = load(&random, WeightType::F32, device, tiny_shards);
-        let gap = max_abs_diff(&batched(&whole, &PROMPT), &batched(&sharded, &PROMPT));
-        let decode_gap = max_abs_diff(&token_by_token(&whole, &PROMPT[..4]), &token_by_token(&sharded, &PROMPT[..4]));
-        println!("{what} {arch:?}: sharded vs whole max |Δlogit| {gap:.2e} (prefill), {decode_gap:.2e} (decoding)");
-        assert!(gap <= tolerance && decode_gap <= tolerance, "{what} {arch:?}: sharding changed the logits");
+        for weights in [WeightType::F32, WeightType::Q8_0] {
+            let random = RandomModel::tiny(arch);
+            let whole = load(&random, weights, device, LoadOptions::default());
+            let sharded = load(&random, weights, device, tiny_shards);
+            let gap = max_abs_diff(&batched(&whole, &PROMPT), &batched(&sharded, &PROMPT));
+            let decode_gap = max_abs_diff(&token_by_token(&whole, &PROMPT[..4]), &token_by_token(&sharded, &PROMPT[..4]));
+            println!("{what} {arch:?} {weights:?}: sharded vs whole max |Δlogit| {gap:.2e} (prefill), {decode_gap:.2e} (decoding)");
+            assert!(gap <= tolerance && decode_gap <= tolerance, "{what} {arch:?} {weights:?}: sharding changed the logits");
+        }
     }
 }
 

@@ -181,6 +181,12 @@ pub struct Block {
 }
 
 impl Block {
+    /// The block's weight matrices.
+    pub fn matrices(&self) -> [&Matrix; 7] {
+        let (a, f) = (&self.attn, &self.ffn);
+        [&a.q.weight, &a.k.weight, &a.v.weight, &a.o.weight, &f.gate.weight, &f.up.weight, &f.down.weight]
+    }
+
     pub fn forward(&self, x: Tensor<2>, rope: (&Tensor<3>, &Tensor<3>), mask: Option<&Tensor<2>>, cache: &mut LayerCache) -> Tensor<2> {
         let x = x.clone() + self.attn.forward(self.attn_norm.forward(x), rope, mask, cache);
         x.clone() + self.ffn.forward(self.ffn_norm.forward(x))

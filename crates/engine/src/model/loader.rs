@@ -1,9 +1,10 @@
 //! Builds a [`Transformer`] from checkpoint tensors, one tensor at a time: each is read,
 //! turned into its layer's form and dropped before the next.
 //!
-//! On a GPU every tensor is dequantized to f32 on the host and uploaded. On the CPU, weight
-//! matrices keep their GGUF blocks ([`QuantMatrix`]): a quarter to an eighth of the memory
-//! and of the bytes each decoded token has to stream through.
+//! Quantized weight matrices keep their GGUF blocks on both devices: [`QuantMatrix`] on the
+//! CPU, [`DeviceQuantMatrix`] on a GPU; a quarter to an eighth of the memory of f32 copies and
+//! of the bytes each decoded token has to stream through. Float tensors, and block types no GPU
+//! kernel reads, are f32.
 //!
 //! Tensors are named as in GGUF (`blk.0.attn_q.weight`); safetensors names are mapped to those.
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::gpu_quant::{DeviceQuantMatrix, LanesPerRow};
 use super::layers::{Attention, Block, FeedForward, Linear, RmsNorm, Rope};
 use super::matrix::{Matrix, RowSharded, DEFAULT_MAX_BINDING_BYTES};
 use super::safetensors::SafetensorsFile;
@@ -26,11 +28,17 @@ pub struct LoadOptions {
     /// The largest buffer one dense weight matrix may occupy on the device; larger ones are
     /// split by rows (see [`RowSharded`]).
     pub max_binding_bytes: usize,
+    /// On a GPU, dequantize every matrix to f32 at load instead of keeping its blocks: the
+    /// layout before the quantized kernels, kept so benchmarks can measure against it.
+    pub f32_weights: bool,
+    /// Threads splitting each output row of the quantized decoding products (see
+    /// [`LanesPerRow`]): 32 on GPUs, 8 on CPU-emulated adapters.
+    pub lanes_per_row: LanesPerRow,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { max_binding_bytes: DEFAULT_MAX_BINDING_BYTES }
+        Self { max_binding_bytes: DEFAULT_MAX_BINDING_BYTES, f32_weights: false, lanes_per_row: LanesPerRow::GPU }
     }
 }
 
@@ -199,8 +207,7 @@ async fn build<C: Checkpoint>(
         progress(LoadProgress { loaded, total });
     };
 
-    // Flex is the CPU backend: there, matrices stay quantized (see the module comment).
-    let loader = Loader { checkpoint, device, keep_blocks: *device == Device::flex(), options };
+    let loader = Loader { checkpoint, device, options };
     let embedding = loader.matrix("token_embd.weight", [c.vocab_size, h], None).await?;
     step(&mut progress);
 
@@ -257,7 +264,6 @@ async fn build<C: Checkpoint>(
 struct Loader<'a, C> {
     checkpoint: &'a C,
     device: &'a Device,
-    keep_blocks: bool,
     options: LoadOptions,
 }
 
@@ -276,15 +282,25 @@ impl<C: Checkpoint> Loader<'_, C> {
 
     /// A `[rows, cols]` matrix; `rope_head_dim` undoes interleaved RoPE row order per head.
     async fn matrix(&self, name: &str, shape: [usize; 2], rope_head_dim: Option<usize>) -> Result<Matrix, ModelError> {
-        let t = self.host(name, &shape, self.keep_blocks).await?;
+        let t = self.host(name, &shape, true).await?;
         let [rows, cols] = shape;
         if let HostData::Blocks { ty, bytes } = t.data {
-            let mut q =
-                QuantMatrix::new(ty, rows, cols, bytes).map_err(|source| GgufError::Dequantize { name: name.to_string(), source })?;
+            let dequantize_error = |source| GgufError::Dequantize { name: name.to_string(), source };
+            let mut q = QuantMatrix::new(ty, rows, cols, bytes).map_err(dequantize_error)?;
             if let Some(hd) = rope_head_dim {
                 q.permute_rows(|i| deinterleaved_source_row(i, hd));
             }
-            return Ok(Matrix::Quantized(Arc::new(q)));
+            // Flex is the CPU backend.
+            if *self.device == Device::flex() {
+                return Ok(Matrix::Quantized(Arc::new(q)));
+            }
+            let upload = || DeviceQuantMatrix::upload(&q, self.device, self.options.max_binding_bytes, self.options.lanes_per_row);
+            if let Some(m) = (!self.options.f32_weights).then(upload).flatten() {
+                return Ok(Matrix::DeviceQuantized(m));
+            }
+            let mut data = vec![0f32; rows * cols];
+            crate::quant::dequantize(ty, q.bytes(), &mut data).map_err(dequantize_error)?;
+            return Ok(Matrix::Dense(RowSharded::new(data, rows, cols, self.device, self.options.max_binding_bytes)));
         }
         let mut data = t.into_f32(name)?;
         if let Some(hd) = rope_head_dim {

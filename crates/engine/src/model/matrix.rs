@@ -1,21 +1,24 @@
 //! Weight matrices as the layers see them: `[rows, cols]`, used as `x Mᵀ` (projections and
 //! the output head) or by row (the embedding table).
 //!
-//! On a GPU the weights are f32 tensors on the device; on the CPU they stay in their GGUF
-//! blocks and are dequantized on the fly ([`QuantMatrix`]), which is what makes CPU decoding
-//! memory-bandwidth efficient. Layers do not know which one they hold.
+//! Quantized weights stay in their GGUF blocks on either device: on the CPU as
+//! [`QuantMatrix`], on a GPU as [`DeviceQuantMatrix`]; decoding reads each weight's few bits
+//! once per token, which is what its speed is bound by. Float checkpoints (and the rare block
+//! types no GPU kernel reads) are dense f32. Layers do not know which one they hold.
 
 use std::sync::Arc;
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::few_rows::{on_gpu, vec_mat_transposed};
+use super::gpu_quant::DeviceQuantMatrix;
 use crate::quant::QuantMatrix;
 
 #[derive(Clone)]
 pub enum Matrix {
     Dense(RowSharded),
     Quantized(Arc<QuantMatrix>),
+    DeviceQuantized(DeviceQuantMatrix),
 }
 
 impl Matrix {
@@ -23,6 +26,7 @@ impl Matrix {
     pub fn matmul_transposed(&self, x: Tensor<2>) -> Tensor<2> {
         match self {
             Matrix::Dense(m) => m.matmul_transposed(x),
+            Matrix::DeviceQuantized(m) => m.matmul_transposed(x),
             Matrix::Quantized(q) => {
                 let [n, _] = x.dims();
                 let device = x.device();
@@ -37,6 +41,7 @@ impl Matrix {
     pub fn rows(&self, ids: &[u32], device: &Device) -> Tensor<2> {
         match self {
             Matrix::Dense(m) => m.rows(ids, device),
+            Matrix::DeviceQuantized(m) => m.rows(ids, device),
             Matrix::Quantized(q) => {
                 let cols = q.cols();
                 let mut out = vec![0f32; ids.len() * cols];
@@ -45,6 +50,15 @@ impl Matrix {
                 }
                 Tensor::from_data(TensorData::new(out, [ids.len(), cols]), device)
             }
+        }
+    }
+
+    /// Bytes the weights occupy on their device (host memory for the CPU).
+    pub fn weight_bytes(&self) -> usize {
+        match self {
+            Matrix::Dense(m) => m.rows * m.cols * 4,
+            Matrix::Quantized(q) => q.byte_len(),
+            Matrix::DeviceQuantized(m) => m.device_bytes(),
         }
     }
 }
@@ -64,6 +78,8 @@ pub const DEFAULT_MAX_BINDING_BYTES: usize = 128 << 20;
 #[derive(Clone)]
 pub struct RowSharded {
     shards: Vec<Tensor<2>>,
+    rows: usize,
+    cols: usize,
     rows_per_shard: usize,
     /// On a GPU, one-row products (every decoding step) use the matrix-vector kernel.
     on_gpu: bool,
@@ -80,37 +96,17 @@ impl RowSharded {
                 .map(|chunk| Tensor::from_data(TensorData::new(chunk.to_vec(), [chunk.len() / cols, cols]), device))
                 .collect()
         };
-        Self { shards, rows_per_shard, on_gpu: on_gpu(device) }
+        Self { shards, rows, cols, rows_per_shard, on_gpu: on_gpu(device) }
     }
 
     /// The rows `ids`, in order: `[ids.len(), cols]`.
     pub fn rows(&self, ids: &[u32], device: &Device) -> Tensor<2> {
-        let mut parts = Vec::new();
-        let mut gathered_positions = Vec::with_capacity(ids.len());
-        for (s, shard) in self.shards.iter().enumerate() {
-            let (positions, local): (Vec<usize>, Vec<i32>) = ids
-                .iter()
-                .enumerate()
-                .filter(|(_, &id)| id as usize / self.rows_per_shard == s)
-                .map(|(pos, &id)| (pos, (id as usize % self.rows_per_shard) as i32))
-                .unzip();
-            if local.is_empty() {
-                continue;
-            }
+        gather_sharded(ids, self.rows_per_shard, device, |s, local| {
             let n = local.len();
-            parts.push(shard.clone().select(0, Tensor::<1, Int>::from_data(TensorData::new(local, [n]), device)));
-            gathered_positions.extend(positions);
-        }
-        let gathered = Tensor::cat(parts, 0);
-        if gathered_positions.windows(2).all(|w| w[0] < w[1]) {
-            return gathered;
-        }
-        // Rows came out grouped by shard; put them back in token order.
-        let mut order = vec![0i32; ids.len()];
-        for (row, &pos) in gathered_positions.iter().enumerate() {
-            order[pos] = row as i32;
-        }
-        gathered.select(0, Tensor::<1, Int>::from_data(TensorData::new(order, [ids.len()]), device))
+            self.shards[s]
+                .clone()
+                .select(0, Tensor::<1, Int>::from_data(TensorData::new(local.iter().map(|&i| i as i32).collect::<Vec<_>>(), [n]), device))
+        })
     }
 
     /// `x Mᵀ`: `[n, rows]` from `x: [n, cols]`.
@@ -126,4 +122,36 @@ impl RowSharded {
         let parts: Vec<Tensor<2>> = self.shards.iter().map(|shard| product(x.clone(), shard)).collect();
         Tensor::cat(parts, 1)
     }
+}
+
+/// The rows `ids` of a matrix split into shards of `rows_per_shard` rows, in order: `gather`
+/// fetches the rows of shard `s` at local indices `local` (`[local.len(), cols]`).
+pub(super) fn gather_sharded(
+    ids: &[u32],
+    rows_per_shard: usize,
+    device: &Device,
+    mut gather: impl FnMut(usize, &[usize]) -> Tensor<2>,
+) -> Tensor<2> {
+    let shard_of = |id: u32| id as usize / rows_per_shard;
+    let mut shards: Vec<usize> = ids.iter().map(|&id| shard_of(id)).collect();
+    shards.sort_unstable();
+    shards.dedup();
+    let mut parts = Vec::with_capacity(shards.len());
+    let mut gathered_positions = Vec::with_capacity(ids.len());
+    for s in shards {
+        let (positions, local): (Vec<usize>, Vec<usize>) =
+            ids.iter().enumerate().filter(|(_, &id)| shard_of(id) == s).map(|(pos, &id)| (pos, id as usize % rows_per_shard)).unzip();
+        parts.push(gather(s, &local));
+        gathered_positions.extend(positions);
+    }
+    let gathered = if parts.len() == 1 { parts.pop().unwrap() } else { Tensor::cat(parts, 0) };
+    if gathered_positions.windows(2).all(|w| w[0] < w[1]) {
+        return gathered;
+    }
+    // Rows came out grouped by shard; put them back in token order.
+    let mut order = vec![0i32; ids.len()];
+    for (row, &pos) in gathered_positions.iter().enumerate() {
+        order[pos] = row as i32;
+    }
+    gathered.select(0, Tensor::<1, Int>::from_data(TensorData::new(order, [ids.len()]), device))
 }

@@ -1,13 +1,14 @@
 //! Decoder-only transformer models (Llama and Qwen2 families) on Burn.
 //!
 //! `llama.rs` and `qwen2.rs` describe what is particular to each architecture, `layers.rs`
-//! holds the shared layers, `matrix.rs` the weight matrices (dense on a GPU, quantized on the
-//! CPU), `few_rows.rs` the GPU kernels for
-//! the few-row products of decoding, `transformer.rs` the stack, `loader.rs` turns checkpoint tensors (GGUF or safetensors)
+//! holds the shared layers, `matrix.rs` the weight matrices (quantized or dense),
+//! `gpu_quant/` the GPU's quantized matrices and their kernels, `few_rows.rs` the GPU kernels
+//! for the few-row f32 products of decoding, `transformer.rs` the stack, `loader.rs` turns checkpoint tensors (GGUF or safetensors)
 //! into it, `snapshot.rs` saves and restores KV caches.
 
 mod config;
 mod few_rows;
+mod gpu_quant;
 mod layers;
 pub mod llama;
 mod loader;
@@ -18,7 +19,9 @@ mod snapshot;
 mod transformer;
 
 pub use config::{is_supported_architecture, ArchSpec, ModelConfig};
+pub use gpu_quant::{gpu_weight_bytes, LanesPerRow};
 pub use loader::{load_gguf, load_gguf_with, load_safetensors, LoadOptions, LoadProgress};
+pub use matrix::DEFAULT_MAX_BINDING_BYTES;
 pub use snapshot::SnapshotError;
 pub use transformer::{KvCache, Logits, Transformer};
 

@@ -55,6 +55,23 @@ impl Transformer {
         &self.device
     }
 
+    /// Bytes the weight matrices occupy on the model's device (the tied output head once).
+    /// Norms, biases and the KV cache are not included.
+    pub fn weight_bytes(&self) -> usize {
+        let head = if self.config.tied_embeddings { 0 } else { self.output.weight_bytes() };
+        self.embedding.weight_bytes() + self.block_weight_bytes() + head
+    }
+
+    /// Bytes of weights one decoding step reads: every block's matrices and the output head
+    /// (of the embedding, one row). Times tokens per second, the bandwidth decoding reaches.
+    pub fn weight_bytes_per_token(&self) -> usize {
+        self.block_weight_bytes() + self.output.weight_bytes()
+    }
+
+    fn block_weight_bytes(&self) -> usize {
+        self.blocks.iter().flat_map(|b| b.matrices()).map(|m| m.weight_bytes()).sum()
+    }
+
     /// An empty cache, to start a new sequence.
     pub fn new_cache(&self) -> KvCache {
         KvCache { layers: (0..self.config.n_layers).map(|_| LayerCache::default()).collect(), len: 0 }

@@ -22,7 +22,7 @@ pub(super) fn f16_le(data: &[u8], out: &mut [f32]) {
 /// exponent bias difference); the product is exact for normals and subnormals alike. Inf and
 /// NaN get the f32 all-ones exponent; NaNs come out quiet with their payload, as F16C does.
 #[inline(always)]
-pub(super) fn f16_bits_to_f32(h: u16) -> f32 {
+pub(crate) fn f16_bits_to_f32(h: u16) -> f32 {
     const REBIAS: f32 = f32::from_bits((127 + 112) << 23); // 2^112
     let sign = u32::from(h & 0x8000) << 16;
     let magnitude = u32::from(h & 0x7FFF) << 13;

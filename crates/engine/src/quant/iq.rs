@@ -10,7 +10,7 @@ pub(crate) const IQ4NL_BYTES: usize = 2 + QK4_NL / 2;
 pub(crate) const IQ4XS_BYTES: usize = 2 + 2 + QK_K / 64 + QK_K / 2;
 
 /// The IQ4 codebook (`kvalues_iq4nl` in ggml): denser near zero, where most weights sit.
-const KVALUES: [i8; 16] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+pub(crate) const KVALUES: [i8; 16] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
 
 /// The codebook widened to f32 once, so the inner loops are a table lookup and a multiply.
 const KVALUES_F32: [f32; 16] = {

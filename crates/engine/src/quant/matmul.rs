@@ -127,6 +127,11 @@ impl QuantMatrix {
         self.rows * self.row_bytes
     }
 
+    /// The blocks of every row, rows one after another.
+    pub fn bytes(&self) -> &[u8] {
+        self.data.as_slice()
+    }
+
     fn row_data(&self, r: usize) -> &[u8] {
         &self.data.as_slice()[r * self.row_bytes..(r + 1) * self.row_bytes]
     }
