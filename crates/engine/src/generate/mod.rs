@@ -1,5 +1,6 @@
 //! Text generation: prefill, incremental decode, sampling, stop conditions, streaming.
 
+mod readback;
 mod sampler;
 mod stop;
 
@@ -12,6 +13,7 @@ use serde::Serialize;
 
 use crate::model::{KvCache, Logits, ModelError, Transformer};
 use crate::tokenizer::{TokenKind, Tokenizer};
+use readback::read_step;
 
 /// Milliseconds from some fixed point; the shells supply one (`Instant` natively,
 /// `performance.now()` in the browser) since the engine has no clock of its own.
@@ -219,15 +221,15 @@ pub async fn generate_from(
 
     let start = clock.now_ms();
     let new_tokens = &prompt_ids[cache.len()..];
-    let mut logits = read_logits(model.forward(new_tokens, &mut cache, Logits::Last)?).await?;
+    let mut logits = read_step(model.forward(new_tokens, &mut cache, Logits::Last)?, &options.sampling).await?;
     let mut decode_start = start;
     let mut stop_reason = StopReason::MaxTokens;
     let mut text = String::new();
     while ids.len() < options.max_tokens {
         if let Some(c) = constraint.as_deref() {
-            c.mask(&mut logits);
+            logits.mask(c).await?;
         }
-        let next = sampler.sample(&mut logits, &history);
+        let next = sampler.sample(&mut logits.values, &history);
         if let Some(c) = constraint.as_deref_mut() {
             c.advance(next);
         }
@@ -260,7 +262,7 @@ pub async fn generate_from(
         if ids.len() == options.max_tokens {
             break;
         }
-        logits = read_logits(model.forward(&[next], &mut cache, Logits::Last)?).await?;
+        logits = read_step(model.forward(&[next], &mut cache, Logits::Last)?, &options.sampling).await?;
     }
     if stop_reason != StopReason::StopString && stop_reason != StopReason::Cancelled {
         text.push_str(&detokenizer.finish());
