@@ -11,7 +11,7 @@ use futures::executor::block_on;
 use serde_json::json;
 
 use crate::cli::BenchArgs;
-use crate::loaded::{load, InstantClock, LoadedModel};
+use crate::loaded::{load_with, InstantClock, LoadedModel};
 use crate::suggest_cmd::{Candidates, Suggester};
 
 const TEXT: &str = "The shell is a program that reads commands and runs other programs. \
@@ -21,7 +21,7 @@ to files, and job control runs work in the background. ";
 
 pub fn run(args: BenchArgs) -> Result<()> {
     let model_file = crate::models_cmd::model_path(&args.model)?;
-    let loaded = load(&model_file, args.backend.backend)?;
+    let loaded = load_with(&model_file, args.backend.backend, args.f32_weights)?;
     let tok = &loaded.tokenizer;
 
     let mut prompt = tok.encode(&TEXT.repeat(1 + args.prompt_tokens / 40), false)?;
@@ -54,6 +54,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
         Some(request) => Some(time_suggestion(&loaded, &model_file, request)?),
         None => None,
     };
+    let model = &loaded.model;
+    let kv_bytes = model.config.kv_bytes_per_token() * (prompt.len() + t.generated_tokens) as u64;
+    // What decoding streams through per token, and how fast it does it.
+    let bandwidth = model.weight_bytes_per_token() as f64 * t.decode_tokens_per_s();
     let report = json!({
         "model": model_file.display().to_string(),
         "device": loaded.device.description,
@@ -63,6 +67,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
         "prefill_tokens_per_s": prompt.len() as f64 / prefill_s,
         "decode_tokens": t.generated_tokens,
         "decode_tokens_per_s": t.decode_tokens_per_s(),
+        "weight_bytes": model.weight_bytes(),
+        "kv_cache_bytes": kv_bytes,
+        "weight_bytes_per_token": model.weight_bytes_per_token(),
+        "decode_bytes_per_s": bandwidth,
         "suggestion": suggestion,
         "peak_rss_bytes": peak_rss_bytes(),
     });
@@ -74,6 +82,18 @@ pub fn run(args: BenchArgs) -> Result<()> {
         println!("time to first token: {:.0} ms ({} prompt tokens)", t.prefill_ms, prompt.len());
         println!("prefill:             {:.1} tok/s", prompt.len() as f64 / prefill_s);
         println!("decode:              {:.1} tok/s over {} tokens", t.decode_tokens_per_s(), t.generated_tokens);
+        let mib = |b: f64| b / (1u64 << 20) as f64;
+        println!(
+            "memory on device:    weights {:.0} MiB, KV cache {:.1} MiB ({} positions)",
+            mib(model.weight_bytes() as f64),
+            mib(kv_bytes as f64),
+            prompt.len() + t.generated_tokens
+        );
+        println!(
+            "decode bandwidth:    {:.2} GB/s ({:.0} MiB of weights per token)",
+            bandwidth / 1e9,
+            mib(model.weight_bytes_per_token() as f64)
+        );
         if let Some(s) = &suggestion {
             println!(
                 "suggestion:          {:.0} ms with a cold prompt cache, {:.0} ms warm ({} tokens: {})",

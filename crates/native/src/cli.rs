@@ -242,6 +242,9 @@ pub struct BenchArgs {
     /// Also time a whole suggestion for this request (cold and warm prompt cache).
     #[arg(long, value_name = "REQUEST")]
     pub suggest: Option<String>,
+    /// On a GPU, dequantize the weights to f32 at load (the old layout), to compare with.
+    #[arg(long)]
+    pub f32_weights: bool,
 }
 
 #[derive(Args)]

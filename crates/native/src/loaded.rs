@@ -10,7 +10,7 @@ use cmdai_engine::backend::{select_device, BackendChoice, SelectedDevice};
 use cmdai_engine::chat::ChatTemplate;
 use cmdai_engine::generate::Clock;
 use cmdai_engine::gguf::GgufFile;
-use cmdai_engine::model::{load_gguf, Transformer};
+use cmdai_engine::model::{load_gguf_with, LoadOptions, Transformer};
 use cmdai_engine::source::Shared;
 use cmdai_engine::tokenizer::Tokenizer;
 use futures::executor::block_on;
@@ -70,12 +70,18 @@ pub struct LoadedModel {
 }
 
 pub fn load(path: &Path, backend: BackendChoice) -> Result<LoadedModel> {
+    load_with(path, backend, false)
+}
+
+/// [`load`], with every matrix dequantized to f32 on a GPU when `f32_weights` (for benchmarks).
+pub fn load_with(path: &Path, backend: BackendChoice, f32_weights: bool) -> Result<LoadedModel> {
     let started = Instant::now();
     let file = ModelFile::open(path)?;
     let tokenizer = Tokenizer::from_gguf(&file.gguf.metadata).context("cannot build the tokenizer")?;
     let chat_template = ChatTemplate::for_tokenizer(&tokenizer).context("cannot use the chat template")?;
     let device = block_on(select_device(backend))?;
     eprintln!("cmdai: running on {}", device.description);
-    let model = block_on(load_gguf(&file.gguf, &file.source(), &device.device, |_| {})).context("cannot load the model")?;
+    let options = LoadOptions { f32_weights, ..device.load_options() };
+    let model = block_on(load_gguf_with(&file.gguf, &file.source(), &device.device, options, |_| {})).context("cannot load the model")?;
     Ok(LoadedModel { model, tokenizer, chat_template, device, load_ms: started.elapsed().as_secs_f64() * 1000.0 })
 }

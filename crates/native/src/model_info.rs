@@ -1,7 +1,7 @@
 //! `cmdai-native model-info`: what a model file holds and what it needs to run.
 
 use anyhow::Result;
-use cmdai_engine::model::ModelConfig;
+use cmdai_engine::model::{gpu_weight_bytes, ModelConfig};
 use cmdai_engine::quant::{GgmlType, QuantMatrix};
 use serde_json::json;
 
@@ -22,12 +22,20 @@ pub fn run(args: ModelArgs) -> Result<()> {
     let params = g.parameter_count();
     let context = ESTIMATE_CONTEXT.min(config.context_length);
     let kv = config.kv_bytes_per_token() * context as u64;
-    // The GPU holds f32 copies of every weight; the CPU keeps quantized matrices as stored.
-    let weights_f32 = params * 4;
+    // Both devices keep quantized matrices in their blocks (a GPU pads them to whole words);
+    // vectors and float matrices are f32.
     let weights_cpu: u64 = g
         .tensors
         .iter()
         .map(|t| if t.dims.len() == 2 && t.ty != GgmlType::F32 && QuantMatrix::supports(t.ty) { t.n_bytes } else { t.n_elements * 4 })
+        .sum();
+    let weights_gpu: u64 = g
+        .tensors
+        .iter()
+        .map(|t| match t.shape()[..] {
+            [rows, cols] if QuantMatrix::supports(t.ty) => gpu_weight_bytes(t.ty, rows, cols) as u64,
+            _ => t.n_elements * 4,
+        })
         .sum();
     let mix: Vec<_> = g
         .type_mix()
@@ -56,7 +64,7 @@ pub fn run(args: ModelArgs) -> Result<()> {
         "memory": {
             "context_tokens": context,
             "kv_cache_bytes": kv,
-            "gpu_bytes": weights_f32 + kv,
+            "gpu_bytes": weights_gpu + kv,
             "cpu_bytes": weights_cpu + kv,
         },
     });
@@ -84,10 +92,10 @@ pub fn run(args: ModelArgs) -> Result<()> {
     println!("chat template:  {}", if meta.get_str("tokenizer.chat_template").is_some() { "yes" } else { "no (ChatML used)" });
     println!("file size:      {:.2} GiB", gib(g.file_size));
     println!(
-        "memory needed:  GPU {:.2} GiB (f32 weights {:.2} GiB), CPU {:.2} GiB (quantized weights {:.2} GiB), \
+        "memory needed:  GPU {:.2} GiB (weights {:.2} GiB), CPU {:.2} GiB (weights {:.2} GiB), \
          each with a KV cache of {:.2} GiB at {} tokens",
-        gib(weights_f32 + kv),
-        gib(weights_f32),
+        gib(weights_gpu + kv),
+        gib(weights_gpu),
         gib(weights_cpu + kv),
         gib(weights_cpu),
         gib(kv),

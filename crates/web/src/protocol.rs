@@ -108,6 +108,9 @@ pub struct DeviceReport {
     pub adapter: Option<AdapterReport>,
     /// Set when the GPU was wanted but the CPU is used.
     pub fallback_reason: Option<String>,
+    /// Bytes the weight matrices occupy where the model runs (quantized blocks on either).
+    #[serde(default)]
+    pub weight_bytes: u64,
 }
 
 /// What WebGPU says about its adapter.

@@ -40,6 +40,7 @@ pub fn StatusPanel() -> Element {
                         dt { "Model" } dd { "{id}" }
                         dt { "Backend" } dd { id: "backend", "{device.backend}" }
                         dt { "Load time" } dd { id: "load-time", "{load_ms:.0} ms" }
+                        dt { "Weights in memory" } dd { id: "weight-memory", "{super::format::format_size(device.weight_bytes)}" }
                         if let Some(a) = device.adapter.clone() {
                             dt { "Adapter" } dd { id: "adapter", "{a.vendor} {a.architecture} {a.description}" }
                             dt { "shader-f16" } dd { if a.shader_f16 { "yes" } else { "no" } }

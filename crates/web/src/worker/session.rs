@@ -5,7 +5,7 @@ use cmdai_engine::chat::ChatTemplate;
 use cmdai_engine::fingerprint::Fnv;
 use cmdai_engine::generate::read_logits;
 use cmdai_engine::gguf::GgufFile;
-use cmdai_engine::model::{load_gguf, KvCache, Logits, Transformer};
+use cmdai_engine::model::{load_gguf, load_gguf_with, KvCache, Logits, Transformer};
 use cmdai_engine::tokenizer::Tokenizer;
 
 use crate::gpu;
@@ -109,8 +109,11 @@ pub async fn load(model_id: &str, pref: BackendPref) -> Result<Loaded, String> {
     let mut fallback_reason = None;
     if pref != BackendPref::Cpu {
         match gpu_device().await {
-            Ok((gpu, report)) => match load_gguf(&gguf, &source, &gpu.device, progress).await {
-                Ok(model) => return Ok(Loaded::new(model_id, model, tokenizer, template, report)),
+            Ok((gpu, mut report)) => match load_gguf_with(&gguf, &source, &gpu.device, gpu.load_options(), progress).await {
+                Ok(model) => {
+                    report.weight_bytes = model.weight_bytes() as u64;
+                    return Ok(Loaded::new(model_id, model, tokenizer, template, report));
+                }
                 Err(e) => fallback_reason = Some(format!("the GPU could not take this model ({e}); running on the CPU")),
             },
             Err(reason) => fallback_reason = Some(format!("{reason}; running on the CPU")),
@@ -121,7 +124,7 @@ pub async fn load(model_id: &str, pref: BackendPref) -> Result<Loaded, String> {
     }
     let cpu = select_device(BackendChoice::Cpu).await.map_err(|e| e.to_string())?;
     let model = load_gguf(&gguf, &source, &cpu.device, progress).await.map_err(|e| format!("cannot load the model: {e}"))?;
-    let report = DeviceReport { backend: "cpu".into(), adapter: None, fallback_reason };
+    let report = DeviceReport { backend: "cpu".into(), adapter: None, fallback_reason, weight_bytes: model.weight_bytes() as u64 };
     Ok(Loaded::new(model_id, model, tokenizer, template, report))
 }
 
@@ -129,7 +132,7 @@ async fn gpu_device() -> Result<(SelectedDevice, DeviceReport), String> {
     let adapter = gpu::probe().await?;
     gpu::request_subgroups();
     let selected = select_device(BackendChoice::Gpu).await.map_err(|e| e.to_string())?;
-    Ok((selected, DeviceReport { backend: "webgpu".into(), adapter: Some(adapter), fallback_reason: None }))
+    Ok((selected, DeviceReport { backend: "webgpu".into(), adapter: Some(adapter), fallback_reason: None, weight_bytes: 0 }))
 }
 
 impl Loaded {
