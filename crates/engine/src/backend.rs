@@ -4,7 +4,7 @@
 use burn::tensor::wgpu::wgpu;
 use burn::tensor::{Device, DeviceKind};
 
-use crate::model::{LanesPerRow, LoadOptions, DEFAULT_MAX_BINDING_BYTES};
+use crate::model::{LanesPerRow, LoadOptions, MemoryBudget, DEFAULT_MAX_BINDING_BYTES};
 
 /// Which device to run the model on, as the `--backend` option spells it: `auto`, `gpu` or `cpu`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,13 +44,21 @@ pub struct SelectedDevice {
     pub max_binding_bytes: usize,
     /// A CPU-emulated GPU (lavapipe, SwiftShader): kernels are laid out for SIMD loops.
     pub emulated: bool,
+    /// The memory this GPU grants, where the graphics API says (Vulkan natively); a shell may
+    /// set it from what it knows instead (the browser's `navigator.deviceMemory`, a setting).
+    pub memory_budget: Option<MemoryBudget>,
 }
 
 impl SelectedDevice {
     /// How to lay a model out on this device.
     pub fn load_options(&self) -> LoadOptions {
         let lanes_per_row = if self.emulated { LanesPerRow::EMULATED } else { LanesPerRow::GPU };
-        LoadOptions { max_binding_bytes: self.max_binding_bytes, lanes_per_row, ..LoadOptions::default() }
+        LoadOptions {
+            max_binding_bytes: self.max_binding_bytes,
+            lanes_per_row,
+            memory_budget: self.memory_budget,
+            ..LoadOptions::default()
+        }
     }
 }
 
@@ -73,6 +81,7 @@ pub async fn select_device(choice: BackendChoice) -> Result<SelectedDevice, Back
         description: "cpu: flex (pure Rust)".into(),
         max_binding_bytes: DEFAULT_MAX_BINDING_BYTES,
         emulated: false,
+        memory_budget: None,
     };
     if choice == BackendChoice::Cpu {
         return Ok(cpu());
@@ -81,6 +90,7 @@ pub async fn select_device(choice: BackendChoice) -> Result<SelectedDevice, Back
         .request_adapter(&wgpu::RequestAdapterOptions { power_preference: wgpu::PowerPreference::HighPerformance, ..Default::default() })
         .await
         .ok();
+    let memory_budget = adapter.as_ref().and_then(vulkan_memory_budget);
     let Some((info, limits)) = adapter.map(|a| (a.get_info(), a.limits())) else {
         return match choice {
             BackendChoice::Auto => Ok(cpu()),
@@ -111,5 +121,42 @@ pub async fn select_device(choice: BackendChoice) -> Result<SelectedDevice, Back
         description: format!("wgpu: {} ({:?}, {:?})", info.name, info.backend, info.device_type),
         max_binding_bytes: usize::try_from(max_binding_bytes).unwrap_or(usize::MAX),
         emulated: !hardware,
+        memory_budget,
     })
+}
+
+/// The largest device-local memory heap of a Vulkan adapter: a discrete GPU's VRAM, or the share
+/// of system memory an integrated one may use. With `VK_EXT_memory_budget` the driver's current
+/// budget for that heap, which leaves out what other programs hold. `None` on other APIs.
+#[cfg(not(target_arch = "wasm32"))]
+fn vulkan_memory_budget(adapter: &wgpu::Adapter) -> Option<MemoryBudget> {
+    use ash::vk;
+    // SAFETY: the raw handles are only read from while `adapter` (which owns them) is alive.
+    let hal = unsafe { adapter.as_hal::<wgpu::hal::api::Vulkan>() }?;
+    let instance = hal.shared_instance().raw_instance();
+    let physical = hal.raw_physical_device();
+    // SAFETY: `physical` belongs to `instance`; the extension list is only read.
+    let has_budget = unsafe { instance.enumerate_device_extension_properties(physical) }
+        .map(|exts| exts.iter().any(|e| e.extension_name_as_c_str() == Ok(ash::ext::memory_budget::NAME)))
+        .unwrap_or(false);
+    let mut budget = vk::PhysicalDeviceMemoryBudgetPropertiesEXT::default();
+    let mut props = vk::PhysicalDeviceMemoryProperties2::default();
+    if has_budget {
+        props = props.push_next(&mut budget);
+    }
+    // SAFETY: Vulkan 1.1 core (wgpu requires it); `props` chains only the budget struct.
+    unsafe { instance.get_physical_device_memory_properties2(physical, &mut props) };
+    let memory = props.memory_properties;
+    let heaps = &memory.memory_heaps[..(memory.memory_heap_count as usize).min(vk::MAX_MEMORY_HEAPS)];
+    let (index, heap) =
+        heaps.iter().enumerate().filter(|(_, h)| h.flags.contains(vk::MemoryHeapFlags::DEVICE_LOCAL)).max_by_key(|(_, h)| h.size)?;
+    if has_budget && budget.heap_budget[index] > 0 {
+        return Some(MemoryBudget { bytes: budget.heap_budget[index].min(heap.size), source: "the GPU's memory budget (Vulkan)" });
+    }
+    Some(MemoryBudget { bytes: heap.size, source: "the GPU's device-local memory (Vulkan)" })
+}
+
+#[cfg(target_arch = "wasm32")]
+fn vulkan_memory_budget(_: &wgpu::Adapter) -> Option<MemoryBudget> {
+    None
 }

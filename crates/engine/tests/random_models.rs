@@ -7,7 +7,10 @@ use cmdai_engine::backend::{select_device, BackendChoice};
 use cmdai_engine::generate::read_logits;
 use cmdai_engine::gguf::GgufFile;
 use cmdai_engine::model::safetensors::SafetensorsFile;
-use cmdai_engine::model::{load_gguf_with, load_safetensors, LoadOptions, Logits, SnapshotError, Transformer};
+use cmdai_engine::model::{
+    load_gguf_with, load_safetensors, LoadOptions, Logits, MemoryBudget, MemoryPlan, ModelConfig, ModelError, SnapshotError, Transformer,
+    PLANNED_CONTEXT,
+};
 use cmdai_test_support::random_model::{Arch, RandomModel, WeightType};
 use futures::executor::block_on;
 
@@ -97,6 +100,42 @@ fn check_tiny_shards(device: &Device, what: &str, tolerance: f32) {
     }
 }
 
+/// The plan counts what the loader uploads, and a budget one byte short of it refuses the model
+/// before any tensor is read; the plan itself fits.
+fn check_memory_budget(device: &Device, on_gpu: bool, what: &str) {
+    for weights in [WeightType::F32, WeightType::Q8_0] {
+        let bytes = RandomModel::tiny(Arch::Qwen2).gguf(weights);
+        let gguf = block_on(GgufFile::read(&bytes)).unwrap();
+        let vocab = gguf.require_tensor("token_embd.weight").unwrap().shape()[0];
+        let config = ModelConfig::from_gguf(&gguf.metadata, vocab, gguf.tensor("output.weight").is_none()).unwrap();
+        let plan = MemoryPlan::for_gguf(&gguf, &config, on_gpu, &LoadOptions::default(), PLANNED_CONTEXT);
+        let vectors: u64 = gguf.tensors.iter().filter(|t| t.dims.len() == 1).map(|t| t.n_elements * 4).sum();
+        let with_budget = |bytes| LoadOptions { memory_budget: Some(MemoryBudget { bytes, source: "a test" }), ..LoadOptions::default() };
+
+        let model =
+            block_on(load_gguf_with(&gguf, &bytes, device, with_budget(plan.total()), |_| {})).expect("the plan fits its own total");
+        assert_eq!(plan.weights, model.weight_bytes() as u64 + vectors, "{what} {weights:?}: planned weights are the loaded ones");
+        assert_eq!(plan.kv_cache, config.kv_bytes_per_token() * PLANNED_CONTEXT.min(config.context_length) as u64);
+        assert!(plan.scratch > 0);
+
+        let mut tensors_read = 0;
+        let refused = block_on(load_gguf_with(&gguf, &bytes, device, with_budget(plan.total() - 1), |_| tensors_read += 1));
+        match refused {
+            Err(ModelError::DoesNotFit(d)) => {
+                assert_eq!(d.plan, plan);
+                println!("{what} {weights:?}: refused: {d}");
+            }
+            other => panic!("{what} {weights:?}: expected a refusal, got {:?}", other.map(|_| ())),
+        }
+        assert_eq!(tensors_read, 0, "{what}: a refused model loads nothing");
+    }
+}
+
+#[test]
+fn a_model_over_its_memory_budget_is_refused_on_the_cpu() {
+    check_memory_budget(&Device::flex(), false, "cpu");
+}
+
 #[test]
 fn prefill_equals_decoding_on_the_cpu() {
     check_prefill_equals_decoding(&Device::flex(), "cpu", 1e-4);
@@ -120,6 +159,7 @@ fn the_same_on_wgpu() {
     check_prefill_equals_decoding(&gpu.device, "wgpu", 1e-4);
     check_snapshot_round_trip(&gpu.device, "wgpu");
     check_tiny_shards(&gpu.device, "wgpu", 1e-4);
+    check_memory_budget(&gpu.device, true, "wgpu");
 }
 
 /// llama.cpp stores Llama Q/K rows with RoPE pairs interleaved; the loader permutes them back

@@ -5,12 +5,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use cmdai_engine::backend::{select_device, BackendChoice, SelectedDevice};
 use cmdai_engine::chat::ChatTemplate;
 use cmdai_engine::generate::Clock;
 use cmdai_engine::gguf::GgufFile;
-use cmdai_engine::model::{load_gguf_with, LoadOptions, Transformer};
+use cmdai_engine::model::{load_gguf_with, LoadOptions, MemoryBudget, ModelError, Transformer};
 use cmdai_engine::source::Shared;
 use cmdai_engine::tokenizer::Tokenizer;
 use futures::executor::block_on;
@@ -79,9 +79,75 @@ pub fn load_with(path: &Path, backend: BackendChoice, f32_weights: bool) -> Resu
     let file = ModelFile::open(path)?;
     let tokenizer = Tokenizer::from_gguf(&file.gguf.metadata).context("cannot build the tokenizer")?;
     let chat_template = ChatTemplate::for_tokenizer(&tokenizer).context("cannot use the chat template")?;
-    let device = block_on(select_device(backend))?;
-    eprintln!("cmdai: running on {}", device.description);
-    let options = LoadOptions { f32_weights, ..device.load_options() };
-    let model = block_on(load_gguf_with(&file.gguf, &file.source(), &device.device, options, |_| {})).context("cannot load the model")?;
+    let mut device = block_on(select_device(backend))?;
+    if device.is_gpu {
+        device.memory_budget = gpu_memory_setting()?.or(device.memory_budget);
+    }
+    match device.memory_budget {
+        Some(budget) => eprintln!("cmdai: running on {}, {budget}", device.description),
+        None => eprintln!("cmdai: running on {}", device.description),
+    }
+    let load = |device: &SelectedDevice| {
+        let options = LoadOptions { f32_weights, ..device.load_options() };
+        block_on(load_gguf_with(&file.gguf, &file.source(), &device.device, options, |_| {}))
+    };
+    let model = match load(&device) {
+        Ok(model) => model,
+        // `auto` chose the GPU; the CPU can still take the model.
+        Err(ModelError::DoesNotFit(d)) if backend == BackendChoice::Auto => {
+            eprintln!("cmdai: the GPU cannot hold this model: {d}; running on the CPU");
+            device = block_on(select_device(BackendChoice::Cpu))?;
+            load(&device).context("cannot load the model")?
+        }
+        Err(ModelError::DoesNotFit(d)) => bail!("the GPU cannot hold this model: {d}; use --backend cpu or a smaller model"),
+        Err(e) => return Err(anyhow::Error::new(e).context("cannot load the model")),
+    };
     Ok(LoadedModel { model, tokenizer, chat_template, device, load_ms: started.elapsed().as_secs_f64() * 1000.0 })
+}
+
+/// `CMDAI_GPU_MEMORY` (`6GiB`, `512MiB`, `8GB`, bytes): what the GPU may hold, for adapters that
+/// report no memory (Metal, DX12) or to keep room for other programs.
+fn gpu_memory_setting() -> Result<Option<MemoryBudget>> {
+    let Ok(text) = std::env::var("CMDAI_GPU_MEMORY") else { return Ok(None) };
+    let bytes = parse_size(&text).with_context(|| format!("CMDAI_GPU_MEMORY={text:?} is not a size such as 6GiB, 512MiB or 8GB"))?;
+    Ok(Some(MemoryBudget { bytes, source: "CMDAI_GPU_MEMORY" }))
+}
+
+/// A size with an optional unit: binary for `K`/`KiB`…`T`/`TiB`, decimal for `kB`…`TB`.
+fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kib" => 1024.0,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        _ => return None,
+    };
+    let bytes = number * scale;
+    (bytes.is_finite() && bytes >= 1.0).then_some(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_in_binary_and_decimal_units() {
+        assert_eq!(parse_size("6GiB"), Some(6 << 30));
+        assert_eq!(parse_size(" 512 MiB "), Some(512 << 20));
+        assert_eq!(parse_size("1.5G"), Some(3 << 29));
+        assert_eq!(parse_size("8GB"), Some(8_000_000_000));
+        assert_eq!(parse_size("4096"), Some(4096));
+        for bad in ["", "GiB", "6 GiBs", "-1G", "0", "1e3", "six"] {
+            assert_eq!(parse_size(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -1,15 +1,11 @@
 //! `cmdai-native model-info`: what a model file holds and what it needs to run.
 
 use anyhow::Result;
-use cmdai_engine::model::{gpu_weight_bytes, ModelConfig};
-use cmdai_engine::quant::{GgmlType, QuantMatrix};
+use cmdai_engine::model::{LoadOptions, MemoryPlan, ModelConfig, PLANNED_CONTEXT};
 use serde_json::json;
 
 use crate::cli::ModelArgs;
 use crate::loaded::ModelFile;
-
-/// Context assumed for the KV-cache estimate.
-const ESTIMATE_CONTEXT: usize = 4096;
 
 pub fn run(args: ModelArgs) -> Result<()> {
     let path = crate::models_cmd::model_path(&args)?;
@@ -20,23 +16,10 @@ pub fn run(args: ModelArgs) -> Result<()> {
     let vocab = embedding.shape().first().copied().unwrap_or(0);
     let config = ModelConfig::from_gguf(meta, vocab, g.tensor("output.weight").is_none())?;
     let params = g.parameter_count();
-    let context = ESTIMATE_CONTEXT.min(config.context_length);
-    let kv = config.kv_bytes_per_token() * context as u64;
     // Both devices keep quantized matrices in their blocks (a GPU pads them to whole words);
     // vectors and float matrices are f32.
-    let weights_cpu: u64 = g
-        .tensors
-        .iter()
-        .map(|t| if t.dims.len() == 2 && t.ty != GgmlType::F32 && QuantMatrix::supports(t.ty) { t.n_bytes } else { t.n_elements * 4 })
-        .sum();
-    let weights_gpu: u64 = g
-        .tensors
-        .iter()
-        .map(|t| match t.shape()[..] {
-            [rows, cols] if QuantMatrix::supports(t.ty) => gpu_weight_bytes(t.ty, rows, cols) as u64,
-            _ => t.n_elements * 4,
-        })
-        .sum();
+    let gpu = MemoryPlan::for_gguf(g, &config, true, &LoadOptions::default(), PLANNED_CONTEXT);
+    let cpu = MemoryPlan::for_gguf(g, &config, false, &LoadOptions::default(), PLANNED_CONTEXT);
     let mix: Vec<_> = g
         .type_mix()
         .into_iter()
@@ -62,10 +45,13 @@ pub fn run(args: ModelArgs) -> Result<()> {
         },
         "chat_template": meta.get_str("tokenizer.chat_template").is_some(),
         "memory": {
-            "context_tokens": context,
-            "kv_cache_bytes": kv,
-            "gpu_bytes": weights_gpu + kv,
-            "cpu_bytes": weights_cpu + kv,
+            "context_tokens": gpu.context_tokens,
+            "kv_cache_bytes": gpu.kv_cache,
+            "gpu_bytes": gpu.total(),
+            "gpu_weight_bytes": gpu.weights,
+            "gpu_scratch_bytes": gpu.scratch,
+            "cpu_bytes": cpu.total(),
+            "cpu_weight_bytes": cpu.weights,
         },
     });
     if args.json {
@@ -93,13 +79,14 @@ pub fn run(args: ModelArgs) -> Result<()> {
     println!("file size:      {:.2} GiB", gib(g.file_size));
     println!(
         "memory needed:  GPU {:.2} GiB (weights {:.2} GiB), CPU {:.2} GiB (weights {:.2} GiB), \
-         each with a KV cache of {:.2} GiB at {} tokens",
-        gib(weights_gpu + kv),
-        gib(weights_gpu),
-        gib(weights_cpu + kv),
-        gib(weights_cpu),
-        gib(kv),
-        context
+         each with a KV cache of {:.2} GiB at {} tokens and about {:.2} GiB of working memory",
+        gib(gpu.total()),
+        gib(gpu.weights),
+        gib(cpu.total()),
+        gib(cpu.weights),
+        gib(gpu.kv_cache),
+        gpu.context_tokens,
+        gib(gpu.scratch)
     );
     Ok(())
 }

@@ -61,6 +61,34 @@ fn invalid_requests_are_refused_before_loading_anything() {
     assert!(!cmdai(&["--model", "/nonexistent.gguf", &long], &dirs).status.success());
 }
 
+/// A GPU that grants too little memory (here `CMDAI_GPU_MEMORY`; on lavapipe in CI) refuses the
+/// model before uploading anything, with what it needs and what to do instead.
+#[test]
+fn a_gpu_without_room_for_the_model_says_so() {
+    let dirs = TempDir::new("gpu-memory");
+    let model = models::test_model_path(models::SMOLLM2);
+    let generate = |budget: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cmdai-native"));
+        command.args(["generate", "--model-file", model.to_str().unwrap(), "--backend", "gpu", "-n", "1", "hi"]);
+        command.env("CMDAI_DATA_DIR", dirs.path().join("data")).env("CMDAI_GPU_MEMORY", budget).stdin(Stdio::null());
+        command.output().expect("run cmdai-native")
+    };
+    let out = generate("64MiB");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    for part in [
+        "the GPU cannot hold this model",
+        "needs about",
+        "weights 9",
+        "more than the 64.0 MiB (CMDAI_GPU_MEMORY) available",
+        "--backend cpu",
+    ] {
+        assert!(stderr.contains(part), "{part:?} missing from {stderr}");
+    }
+    let out = generate("lots");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CMDAI_GPU_MEMORY=\"lots\" is not a size"));
+}
+
 #[test]
 fn suggests_a_listing_command_on_qwen_and_reuses_the_prompt_cache() {
     let dirs = TempDir::new("qwen");

@@ -5,6 +5,8 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
+use cmdai_engine::model::MemoryBudget;
+
 use crate::protocol::AdapterReport;
 
 fn get(target: &JsValue, key: &str) -> JsValue {
@@ -35,6 +37,18 @@ const REQUEST_SUBGROUPS: &str = r#"
 
 pub fn request_subgroups() {
     let _ = Function::new_no_args(REQUEST_SUBGROUPS).call0(&JsValue::NULL);
+}
+
+/// What a WebGPU adapter may hold, where the browser says nothing about GPU memory: half of
+/// the device's memory as `navigator.deviceMemory` reports it (rounded down to a power of two,
+/// at most 8 GiB). Integrated GPUs, most of the visitors' GPUs, share that memory with the
+/// page and everything else. `None` where the browser does not report it.
+pub fn memory_budget() -> Option<MemoryBudget> {
+    let gib = get(&get(&js_sys::global(), "navigator"), "deviceMemory").as_f64()?;
+    (gib.is_finite() && gib > 0.0).then(|| MemoryBudget {
+        bytes: (gib * f64::from(1u32 << 30) / 2.0) as u64,
+        source: "half of this device's memory as the browser reports it",
+    })
 }
 
 /// Whether the browser offers WebGPU at all (no adapter is requested).

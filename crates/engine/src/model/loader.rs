@@ -3,8 +3,7 @@
 //!
 //! Quantized weight matrices keep their GGUF blocks on both devices: [`QuantMatrix`] on the
 //! CPU, [`DeviceQuantMatrix`] on a GPU; a quarter to an eighth of the memory of f32 copies and
-//! of the bytes each decoded token has to stream through. Float tensors, and block types no GPU
-//! kernel reads, are f32.
+//! of the bytes each decoded token has to stream through. Float tensors are f32.
 //!
 //! Tensors are named as in GGUF (`blk.0.attn_q.weight`); safetensors names are mapped to those.
 
@@ -15,6 +14,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::gpu_quant::{DeviceQuantMatrix, LanesPerRow};
 use super::layers::{Attention, Block, FeedForward, Linear, RmsNorm, Rope};
 use super::matrix::{Matrix, RowSharded, DEFAULT_MAX_BINDING_BYTES};
+use super::memory::{MemoryBudget, MemoryPlan, PLANNED_CONTEXT};
 use super::safetensors::SafetensorsFile;
 use super::transformer::Transformer;
 use super::{ModelConfig, ModelError};
@@ -34,11 +34,14 @@ pub struct LoadOptions {
     /// Threads splitting each output row of the quantized decoding products (see
     /// [`LanesPerRow`]): 32 on GPUs, 8 on CPU-emulated adapters.
     pub lanes_per_row: LanesPerRow,
+    /// What the device grants: a GGUF model whose [`MemoryPlan`] (at [`PLANNED_CONTEXT`]
+    /// tokens) exceeds it is refused before anything is uploaded. `None`: not known, no check.
+    pub memory_budget: Option<MemoryBudget>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { max_binding_bytes: DEFAULT_MAX_BINDING_BYTES, f32_weights: false, lanes_per_row: LanesPerRow::GPU }
+        Self { max_binding_bytes: DEFAULT_MAX_BINDING_BYTES, f32_weights: false, lanes_per_row: LanesPerRow::GPU, memory_budget: None }
     }
 }
 
@@ -171,6 +174,10 @@ pub async fn load_gguf_with<S: ByteSource + ?Sized>(
     let vocab_size = embedding.shape().first().copied().unwrap_or(0);
     let tied = file.tensor("output.weight").is_none();
     let mut config = ModelConfig::from_gguf(&file.metadata, vocab_size, tied)?;
+    if let Some(budget) = options.memory_budget {
+        let on_gpu = *device != Device::flex();
+        MemoryPlan::for_gguf(file, &config, on_gpu, &options, PLANNED_CONTEXT).check(budget)?;
+    }
     let checkpoint = Gguf { file, source };
     if let Some(factors) = checkpoint.get("rope_freqs.weight", false).await? {
         config.rope_freq_factors = Some(factors.into_f32("rope_freqs.weight")?);

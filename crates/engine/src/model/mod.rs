@@ -3,7 +3,7 @@
 //! `llama.rs` and `qwen2.rs` describe what is particular to each architecture, `layers.rs`
 //! holds the shared layers, `matrix.rs` the weight matrices (quantized or dense),
 //! `gpu_quant/` the GPU's quantized matrices and their kernels, `few_rows.rs` the GPU kernels
-//! for the few-row f32 products of decoding, `transformer.rs` the stack, `loader.rs` turns checkpoint tensors (GGUF or safetensors)
+//! for the few-row f32 products of decoding, `transformer.rs` the stack, `memory.rs` what a model needs on its device, `loader.rs` turns checkpoint tensors (GGUF or safetensors)
 //! into it, `snapshot.rs` saves and restores KV caches.
 
 mod config;
@@ -13,15 +13,17 @@ mod layers;
 pub mod llama;
 mod loader;
 mod matrix;
+mod memory;
 pub mod qwen2;
 pub mod safetensors;
 mod snapshot;
 mod transformer;
 
 pub use config::{is_supported_architecture, ArchSpec, ModelConfig};
-pub use gpu_quant::{gpu_weight_bytes, LanesPerRow};
+pub use gpu_quant::LanesPerRow;
 pub use loader::{load_gguf, load_gguf_with, load_safetensors, LoadOptions, LoadProgress};
 pub use matrix::DEFAULT_MAX_BINDING_BYTES;
+pub use memory::{DoesNotFit, MemoryBudget, MemoryPlan, PLANNED_CONTEXT};
 pub use snapshot::SnapshotError;
 pub use transformer::{KvCache, Logits, Transformer};
 
@@ -74,6 +76,9 @@ pub enum ModelError {
         /// The vocabulary size.
         vocab: usize,
     },
+    /// The model would not fit the memory its device grants; nothing was uploaded.
+    #[error("{0}")]
+    DoesNotFit(#[from] DoesNotFit),
     /// Reading results back from the device failed.
     #[error("reading results from the device failed: {0}")]
     Device(String),

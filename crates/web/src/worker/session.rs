@@ -5,7 +5,7 @@ use cmdai_engine::chat::ChatTemplate;
 use cmdai_engine::fingerprint::Fnv;
 use cmdai_engine::generate::read_logits;
 use cmdai_engine::gguf::GgufFile;
-use cmdai_engine::model::{load_gguf, load_gguf_with, KvCache, Logits, Transformer};
+use cmdai_engine::model::{load_gguf, load_gguf_with, KvCache, LoadOptions, Logits, ModelError, Transformer};
 use cmdai_engine::tokenizer::Tokenizer;
 
 use crate::gpu;
@@ -109,13 +109,19 @@ pub async fn load(model_id: &str, pref: BackendPref) -> Result<Loaded, String> {
     let mut fallback_reason = None;
     if pref != BackendPref::Cpu {
         match gpu_device().await {
-            Ok((gpu, mut report)) => match load_gguf_with(&gguf, &source, &gpu.device, gpu.load_options(), progress).await {
-                Ok(model) => {
-                    report.weight_bytes = model.weight_bytes() as u64;
-                    return Ok(Loaded::new(model_id, model, tokenizer, template, report));
+            Ok((gpu, mut report)) => {
+                let options = LoadOptions { memory_budget: gpu.memory_budget.or_else(gpu::memory_budget), ..gpu.load_options() };
+                match load_gguf_with(&gguf, &source, &gpu.device, options, progress).await {
+                    Ok(model) => {
+                        report.weight_bytes = model.weight_bytes() as u64;
+                        return Ok(Loaded::new(model_id, model, tokenizer, template, report));
+                    }
+                    Err(ModelError::DoesNotFit(d)) => {
+                        fallback_reason = Some(format!("{d}; running on the CPU (a smaller model would fit the GPU)"))
+                    }
+                    Err(e) => fallback_reason = Some(format!("the GPU could not take this model ({e}); running on the CPU")),
                 }
-                Err(e) => fallback_reason = Some(format!("the GPU could not take this model ({e}); running on the CPU")),
-            },
+            }
             Err(reason) => fallback_reason = Some(format!("{reason}; running on the CPU")),
         }
         if pref == BackendPref::Gpu {
