@@ -31,8 +31,18 @@ pub trait FewRowsOps: Backend {
     fn few_rows_matmul(a: FloatTensor<Self>, b: FloatTensor<Self>) -> FloatTensor<Self>;
 }
 
+/// Workgroups per dimension of a dispatch (WebGPU's minimum limit).
+const MAX_CUBES_PER_DIM: usize = 65535;
+
+/// Enough workgroups for `cubes`, folded into a second dimension past the per-dimension limit
+/// (`ABSOLUTE_POS` counts across both).
+pub(super) fn cube_count(cubes: usize) -> CubeCount {
+    let x = cubes.clamp(1, MAX_CUBES_PER_DIM);
+    CubeCount::Static(x as u32, cubes.div_ceil(x).max(1) as u32, 1)
+}
+
 fn launch_shape(outputs: usize) -> (CubeCount, CubeDim) {
-    (CubeCount::Static((outputs as u32).div_ceil(CUBE_SIZE), 1, 1), CubeDim::new_1d(CUBE_SIZE))
+    (cube_count(outputs.div_ceil(CUBE_SIZE as usize)), CubeDim::new_1d(CUBE_SIZE))
 }
 
 impl FewRowsOps for CubeBackend {

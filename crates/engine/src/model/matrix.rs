@@ -3,8 +3,8 @@
 //!
 //! Quantized weights stay in their GGUF blocks on either device: on the CPU as
 //! [`QuantMatrix`], on a GPU as [`DeviceQuantMatrix`]; decoding reads each weight's few bits
-//! once per token, which is what its speed is bound by. Float checkpoints (and the rare block
-//! types no GPU kernel reads) are dense f32. Layers do not know which one they hold.
+//! once per token, which is what its speed is bound by. Float checkpoints (and, on a GPU,
+//! quantized rows that are not whole 32-element chunks) are dense f32. Layers do not know which one they hold.
 
 use std::sync::Arc;
 

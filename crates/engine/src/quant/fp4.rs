@@ -16,7 +16,7 @@ const E2M1_X2: [f32; 16] = [0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 0.0, -1.0, 
 
 /// Half of the E8M0 scale 2^(e - 127), built from bits so it is exact (ggml_e8m0_to_fp32_half).
 /// e = 0 and 1 land in f32's subnormal range.
-const E8M0_HALF: [f32; 256] = {
+pub(crate) const E8M0_HALF: [f32; 256] = {
     let mut t = [0f32; 256];
     let mut e = 0;
     while e < 256 {
@@ -29,7 +29,7 @@ const E8M0_HALF: [f32; 256] = {
 
 /// Half of an unsigned E4M3 scale (bias 7). Like gguf-py, the top bit is ignored, and 0 and
 /// the NaN code 0x7F decode to zero.
-const UE4M3_HALF: [f32; 256] = {
+pub(crate) const UE4M3_HALF: [f32; 256] = {
     let mut t = [0f32; 256];
     let mut x = 0;
     while x < 256 {

@@ -29,6 +29,7 @@ mod x86;
 pub use matmul::{BlockBytes, QuantMatrix};
 // For the GPU block layouts (model::gpu_quant), which repack and transcode GGUF blocks.
 pub(crate) use float::f16_bits_to_f32;
+pub(crate) use fp4::{E8M0_HALF, UE4M3_HALF};
 pub(crate) use iq::KVALUES as IQ4_KVALUES;
 
 #[cfg(test)]

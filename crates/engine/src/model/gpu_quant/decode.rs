@@ -47,7 +47,7 @@ pub type Halves = (f32, f32, f32, f32);
 
 /// Whether a format's offsets can be non-zero (so dot products need `Σ x_i`).
 pub fn has_offset(format: BlockFormat) -> bool {
-    !matches!(format, BlockFormat::Q8_0 | BlockFormat::Q3K | BlockFormat::F16 | BlockFormat::BF16)
+    !matches!(format, BlockFormat::Q8_0 | BlockFormat::Q8Halves | BlockFormat::Q3K | BlockFormat::F16 | BlockFormat::BF16)
 }
 
 /// Writes the 32 quants of chunk `chunk` of the block at word `base` into `vals`; returns
@@ -60,6 +60,7 @@ pub fn decode_chunk(w: &Tensor<u32>, base: usize, chunk: u32, vals: &mut Array<f
         BlockFormat::Q5_0 => q5_0(w, base, vals),
         BlockFormat::Q5_1 => q5_1(w, base, vals),
         BlockFormat::Q8_0 => q8_0(w, base, vals),
+        BlockFormat::Q8Halves => q8_halves(w, base, vals),
         BlockFormat::Q2K => q2_k(w, base, chunk, vals),
         BlockFormat::Q3K => q3_k(w, base, chunk, vals),
         BlockFormat::Q4K => q4_k(w, base, chunk, vals),
@@ -139,19 +140,32 @@ fn q5_1(w: &Tensor<u32>, base: usize, vals: &mut Array<f32>) -> Halves {
     (d, -m, d, -m)
 }
 
-/// `d: f32 | qs: [i8; 32]`.
+/// The 32 signed bytes of the eight words at `first`.
 #[cube]
-fn q8_0(w: &Tensor<u32>, base: usize, vals: &mut Array<f32>) -> Halves {
-    let d = f32::reinterpret(w[base]);
+fn signed_bytes(w: &Tensor<u32>, first: usize, vals: &mut Array<f32>) {
     #[unroll]
     for i in 0..8usize {
-        let word = w[base + 1 + i];
+        let word = w[first + i];
         #[unroll]
         for k in 0..4usize {
             vals[4 * i + k] = signed_byte(byte_of(word, k as u32));
         }
     }
+}
+
+/// `d: f32 | qs: [i8; 32]`.
+#[cube]
+fn q8_0(w: &Tensor<u32>, base: usize, vals: &mut Array<f32>) -> Halves {
+    let d = f32::reinterpret(w[base]);
+    signed_bytes(w, base + 1, vals);
     (d, 0.0, d, 0.0)
+}
+
+/// `d0: f32 | d1: f32 | qs: [i8; 32]`, one scale per half.
+#[cube]
+fn q8_halves(w: &Tensor<u32>, base: usize, vals: &mut Array<f32>) -> Halves {
+    signed_bytes(w, base + 2, vals);
+    (f32::reinterpret(w[base]), 0.0, f32::reinterpret(w[base + 1]), 0.0)
 }
 
 /// `scales: [u8; 16] | qs: [u8; 64] | d: f16 | dmin: f16`. Chunk `c` reads 2-bit plane `c % 4`
@@ -226,14 +240,19 @@ fn k4_scale_min(w: &Tensor<u32>, base: usize, c: u32) -> (u32, u32) {
     (scale, min)
 }
 
+/// Chunk `c`'s `(d·scale, dmin·min)` in a Q4_K or Q5_K block (`d`, `dmin` in the first word).
+#[cube]
+fn k4_affine(w: &Tensor<u32>, base: usize, c: u32) -> (f32, f32) {
+    let dd = w[base];
+    let (scale, min) = k4_scale_min(w, base, c);
+    (half_to_f32(dd & 0xFFFF) * f32::cast_from(scale), half_to_f32(dd >> 16) * f32::cast_from(min))
+}
+
 /// `d: f16 | dmin: f16 | scales: [u8; 12] | qs: [u8; 128]`: chunk `c` is the low (even `c`)
 /// or high nibbles of the 32 bytes of `qs` at `32 * (c / 2)`; `y = (d*sc)*q - dmin*m`.
 #[cube]
 fn q4_k(w: &Tensor<u32>, base: usize, c: u32, vals: &mut Array<f32>) -> Halves {
-    let dd = w[base];
-    let (scale, min) = k4_scale_min(w, base, c);
-    let dl = half_to_f32(dd & 0xFFFF) * f32::cast_from(scale);
-    let ml = half_to_f32(dd >> 16) * f32::cast_from(min);
+    let (dl, ml) = k4_affine(w, base, c);
     let shift = 4 * (c % 2);
     let first = base + 4 + 8 * (c / 2) as usize;
     #[unroll]
@@ -250,10 +269,7 @@ fn q4_k(w: &Tensor<u32>, base: usize, c: u32, vals: &mut Array<f32>) -> Halves {
 /// Q4_K plus `qh: [u8; 32]` before `qs`: bit `c` of `qh[l]` is element `l`'s fifth bit.
 #[cube]
 fn q5_k(w: &Tensor<u32>, base: usize, c: u32, vals: &mut Array<f32>) -> Halves {
-    let dd = w[base];
-    let (scale, min) = k4_scale_min(w, base, c);
-    let dl = half_to_f32(dd & 0xFFFF) * f32::cast_from(scale);
-    let ml = half_to_f32(dd >> 16) * f32::cast_from(min);
+    let (dl, ml) = k4_affine(w, base, c);
     let shift = 4 * (c % 2);
     let first = base + 12 + 8 * (c / 2) as usize;
     #[unroll]

@@ -18,6 +18,7 @@ use burn_cubecl::ops::numeric::empty_device_dtype;
 use burn_cubecl::CubeBackend;
 use cubecl::prelude::{CubeCount, CubeDim};
 
+use super::super::few_rows::cube_count;
 use super::layout::{BlockFormat, CHUNK};
 
 /// Most activation rows `quant_matmul_few` takes; more go through dequantized tiles.
@@ -37,8 +38,6 @@ impl LanesPerRow {
 }
 /// Threads per workgroup of the dequantizing kernels.
 const CUBE_SIZE: usize = 64;
-/// Workgroups per dimension of a dispatch (WebGPU's minimum limit).
-const MAX_CUBES_PER_DIM: usize = 65535;
 
 #[backend_extension(Cube, Fusion)]
 pub trait QuantOps: Backend {
@@ -61,10 +60,11 @@ pub trait QuantOps: Backend {
     fn quant_gather(blocks: IntTensor<Self>, ids: IntTensor<Self>, cols: usize, format: BlockFormat) -> FloatTensor<Self>;
 }
 
-/// Enough workgroups for `cubes`, folded into a second dimension past the per-dimension limit.
-fn cube_count(cubes: usize) -> CubeCount {
-    let x = cubes.clamp(1, MAX_CUBES_PER_DIM);
-    CubeCount::Static(x as u32, cubes.div_ceil(x).max(1) as u32, 1)
+/// An f32 `[rows, cols]` output beside `blocks`, and a grid of one thread per chunk of it.
+fn chunk_grid(blocks: &IntTensor<CubeBackend>, rows: usize, cols: usize) -> (FloatTensor<CubeBackend>, CubeCount, CubeDim) {
+    let out = empty_device_dtype(blocks.client.clone(), blocks.device.clone(), Shape::new([rows, cols]), DType::F32);
+    let chunks = rows * cols / CHUNK;
+    (out, cube_count(chunks.div_ceil(CUBE_SIZE)), CubeDim::new_1d(CUBE_SIZE as u32))
 }
 
 impl QuantOps for CubeBackend {
@@ -101,14 +101,13 @@ impl QuantOps for CubeBackend {
     }
 
     fn quant_dequantize(blocks: IntTensor<Self>, first: usize, rows: usize, cols: usize, format: BlockFormat) -> FloatTensor<Self> {
-        let out = empty_device_dtype(blocks.client.clone(), blocks.device.clone(), Shape::new([rows, cols]), DType::F32);
-        let chunks = rows * cols / CHUNK;
+        let (out, count, dim) = chunk_grid(&blocks, rows, cols);
         // Safety: threads past the last chunk stop; the rest read rows `first..first + rows`.
         unsafe {
             kernel::dequantize_rows::launch_unchecked(
                 &out.client,
-                cube_count(chunks.div_ceil(CUBE_SIZE)),
-                CubeDim::new_1d(CUBE_SIZE as u32),
+                count,
+                dim,
                 blocks.into_tensor_arg(),
                 out.clone().into_tensor_arg(),
                 first as u32,
@@ -120,14 +119,13 @@ impl QuantOps for CubeBackend {
 
     fn quant_gather(blocks: IntTensor<Self>, ids: IntTensor<Self>, cols: usize, format: BlockFormat) -> FloatTensor<Self> {
         let n = ids.meta.shape()[0];
-        let out = empty_device_dtype(blocks.client.clone(), blocks.device.clone(), Shape::new([n, cols]), DType::F32);
-        let chunks = n * cols / CHUNK;
+        let (out, count, dim) = chunk_grid(&blocks, n, cols);
         // Safety: as `dequantize_rows`; ids are checked against the matrix by the caller.
         unsafe {
             kernel::gather_rows::launch_unchecked(
                 &out.client,
-                cube_count(chunks.div_ceil(CUBE_SIZE)),
-                CubeDim::new_1d(CUBE_SIZE as u32),
+                count,
+                dim,
                 blocks.into_tensor_arg(),
                 ids.into_tensor_arg(),
                 out.clone().into_tensor_arg(),

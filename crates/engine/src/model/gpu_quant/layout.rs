@@ -4,11 +4,15 @@
 //! Kept as in the file, bit for bit, except where a block's size is not a multiple of four
 //! bytes: there the leading f16 scale of the legacy formats is widened to an f32 in the two
 //! bytes of padding (Q4_0, Q5_0, Q8_0: no f16 decoding in the shader, same size), and the
-//! trailing f16 of Q3_K and Q6_K gets two zero bytes after it. IQ4_NL and IQ4_XS are
-//! transcoded to the padded Q8_0 layout, exactly: their codebook values are small integers
-//! times the block's scale. At most 1.12× the file's bytes (Q4_0: 20 bytes for 18).
+//! trailing f16 of Q3_K and Q6_K gets two zero bytes after it. At most 1.12× the file's bytes
+//! (Q4_0: 20 bytes for 18).
+//!
+//! The types with no kernel of their own are transcoded, exactly, to 8-bit blocks: every value
+//! of IQ4_NL, IQ4_XS (codebook entries), TQ1_0, TQ2_0 (ternary) and MXFP4 (E2M1 codes) is a
+//! small integer times one scale per 32 elements, which is the padded Q8_0 layout; NVFP4 has a
+//! scale per 16 elements, hence `Q8Halves`. Larger than the file, far smaller than f32.
 
-use crate::quant::{f16_bits_to_f32, GgmlType, IQ4_KVALUES};
+use crate::quant::{f16_bits_to_f32, GgmlType, E8M0_HALF, IQ4_KVALUES, UE4M3_HALF};
 
 /// Elements the kernels decode at a time: one legacy block, an eighth of a k-quant block.
 pub const CHUNK: usize = 32;
@@ -24,8 +28,12 @@ pub enum BlockFormat {
     Q5_0,
     /// As in GGUF: `d: f16 | m: f16 | qh: u32 | qs: [u8; 16]`.
     Q5_1,
-    /// `d: f32 | qs: [i8; 32]` (d widened from f16); IQ4_NL and IQ4_XS are transcoded to it.
+    /// `d: f32 | qs: [i8; 32]` (d widened from f16); IQ4_NL, IQ4_XS, TQ1_0, TQ2_0 and MXFP4
+    /// are transcoded to it.
     Q8_0,
+    /// `d0: f32 | d1: f32 | qs: [i8; 32]`, `d0` scaling elements 0..16 and `d1` 16..32: NVFP4
+    /// transcoded.
+    Q8Halves,
     /// As in GGUF (84 bytes).
     Q2K,
     /// As in GGUF, then two zero bytes (112).
@@ -51,7 +59,8 @@ impl BlockFormat {
             T::Q4_1 => Self::Q4_1,
             T::Q5_0 => Self::Q5_0,
             T::Q5_1 => Self::Q5_1,
-            T::Q8_0 | T::IQ4NL | T::IQ4XS => Self::Q8_0,
+            T::Q8_0 | T::IQ4NL | T::IQ4XS | T::TQ1_0 | T::TQ2_0 | T::MXFP4 => Self::Q8_0,
+            T::NVFP4 => Self::Q8Halves,
             T::Q2K => Self::Q2K,
             T::Q3K => Self::Q3K,
             T::Q4K => Self::Q4K,
@@ -79,6 +88,7 @@ impl BlockFormat {
             Self::Q4_0 | Self::Q4_1 => 5,
             Self::Q5_0 | Self::Q5_1 => 6,
             Self::Q8_0 => 9,
+            Self::Q8Halves => 10,
             Self::Q2K => 21,
             Self::Q3K => 28,
             Self::Q4K => 36,
@@ -135,6 +145,12 @@ pub fn repack(ty: GgmlType, format: BlockFormat, src: &[u8], out: &mut Vec<u32>)
                 }
             }
         }
+        GgmlType::TQ1_0 | GgmlType::TQ2_0 | GgmlType::MXFP4 | GgmlType::NVFP4 => {
+            let mut values = vec![0f32; ty.block_len()];
+            for block in src.chunks_exact(ty.block_bytes()) {
+                transcode_block(ty, format, block, &mut values, &mut push_bytes);
+            }
+        }
         // Every other format keeps its bytes; blocks are padded to whole words.
         _ => {
             let block_bytes = ty.block_bytes() * format.block_len() / ty.block_len();
@@ -154,6 +170,35 @@ fn push_q8_0(scale: f32, nibbles: &[u8], push_bytes: &mut impl FnMut(&[u8])) {
     push_bytes(&block);
 }
 
+/// One block of a type whose values are small integers times a scale per 16 elements, as 8-bit
+/// blocks of `format` (`Q8_0`, or `Q8Halves` where the halves of a chunk differ in scale). The
+/// CPU decoder gives the values, each the product `scale * integer`, so `value / scale` is that
+/// integer exactly and the GPU forms the same product again.
+fn transcode_block(ty: GgmlType, format: BlockFormat, block: &[u8], values: &mut [f32], push_bytes: &mut impl FnMut(&[u8])) {
+    crate::quant::dequantize(ty, block, values).expect("one whole block");
+    let f16_at = |i: usize| f16_bits_to_f32(u16::from_le_bytes([block[i], block[i + 1]]));
+    let scale_of_half = |half: usize| match ty {
+        GgmlType::TQ1_0 => f16_at(52),
+        GgmlType::TQ2_0 => f16_at(64),
+        GgmlType::MXFP4 => E8M0_HALF[usize::from(block[0])],
+        GgmlType::NVFP4 => UE4M3_HALF[usize::from(block[half])],
+        _ => unreachable!("{ty} is not transcoded"),
+    };
+    for (c, chunk) in values.chunks_exact(CHUNK).enumerate() {
+        let scales = [scale_of_half(2 * c), scale_of_half(2 * c + 1)];
+        let mut out = [0u8; 40];
+        let quants_at = if format == BlockFormat::Q8Halves { 8 } else { 4 };
+        out[..4].copy_from_slice(&scales[0].to_bits().to_le_bytes());
+        out[4..8].copy_from_slice(&scales[1].to_bits().to_le_bytes());
+        for (i, &v) in chunk.iter().enumerate() {
+            let scale = scales[i / 16];
+            let q = if scale == 0.0 || !scale.is_finite() { 0.0 } else { (v / scale).round() };
+            out[quants_at + i] = q as i8 as u8;
+        }
+        push_bytes(&out[..quants_at + CHUNK]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,8 +213,11 @@ mod tests {
             repack(ty, format, &src, &mut out);
             assert_eq!(out.len(), 3 * format.row_words(cols), "{ty}");
             let growth = (out.len() * 4) as f64 / src.len() as f64;
-            // IQ4 becomes 8-bit: 2× by design; every format kept as stored grows ≤ 1.12×.
-            if !matches!(ty, GgmlType::IQ4NL | GgmlType::IQ4XS) {
+            // Transcoded types become 8-bit, still under a third of f32; every format kept as
+            // stored grows ≤ 1.12×.
+            if matches!(ty, GgmlType::IQ4NL | GgmlType::IQ4XS | GgmlType::TQ1_0 | GgmlType::TQ2_0 | GgmlType::MXFP4 | GgmlType::NVFP4) {
+                assert!(out.len() <= 3 * cols * 10 / 32, "{ty} takes {} words for {} elements", out.len(), 3 * cols);
+            } else {
                 assert!(growth <= 1.12, "{ty} grows {growth:.3}×");
             }
         }
@@ -180,6 +228,8 @@ mod tests {
         assert_eq!(BlockFormat::for_tensor(GgmlType::F16, 48), None);
         assert_eq!(BlockFormat::for_tensor(GgmlType::F16, 64), Some(BlockFormat::F16));
         assert_eq!(BlockFormat::for_tensor(GgmlType::F32, 64), None);
-        assert_eq!(BlockFormat::for_tensor(GgmlType::TQ2_0, 256), None);
+        assert_eq!(BlockFormat::for_tensor(GgmlType::TQ2_0, 128), None, "not whole TQ2_0 blocks");
+        assert_eq!(BlockFormat::for_tensor(GgmlType::NVFP4, 96), None, "not whole NVFP4 blocks");
+        assert_eq!(BlockFormat::for_tensor(GgmlType::NVFP4, 128), Some(BlockFormat::Q8Halves));
     }
 }

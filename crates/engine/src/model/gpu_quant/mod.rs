@@ -20,7 +20,7 @@ use kernels::QuantOps;
 use crate::quant::GgmlType;
 
 /// Bytes a `[rows, cols]` weight matrix of type `ty` occupies on a GPU: its padded blocks, or
-/// four bytes per weight for the types no kernel reads.
+/// four bytes per weight where it has no block layout there.
 pub fn gpu_weight_bytes(ty: GgmlType, rows: usize, cols: usize) -> usize {
     match BlockFormat::for_tensor(ty, cols) {
         Some(format) => rows * format.row_words(cols) * 4,

@@ -35,6 +35,8 @@ fn scale_offsets(ty: GgmlType) -> &'static [usize] {
         GgmlType::Q2K => &[80, 82],
         GgmlType::Q3K => &[108],
         GgmlType::Q6K => &[208],
+        GgmlType::TQ1_0 => &[52],
+        GgmlType::TQ2_0 => &[64],
         _ => &[],
     }
 }
@@ -48,6 +50,10 @@ fn random_blocks(ty: GgmlType, rows: usize, cols: usize, rng: &mut Rng) -> Vec<u
         _ => {
             let mut bytes: Vec<u8> = (0..ty.bytes_for(elements as u64).unwrap()).map(|_| rng.next() as u8).collect();
             for block in bytes.chunks_exact_mut(ty.block_bytes()) {
+                if ty == GgmlType::MXFP4 {
+                    // An E8M0 exponent near 2^0: random ones overflow the products.
+                    block[0] = 120 + (rng.next() % 12) as u8;
+                }
                 for &at in scale_offsets(ty) {
                     // Negative scales too, and some tiny ones (f16 subnormals).
                     let scale = if rng.next().is_multiple_of(16) { 3e-6 } else { 0.02 * rng.unit() };
@@ -87,7 +93,7 @@ fn assert_close(ours: &[f32], reference: &[f32], tolerance: f32, what: &str) {
     }
 }
 
-const TYPES: [GgmlType; 14] = [
+const TYPES: [GgmlType; 18] = [
     GgmlType::Q4_0,
     GgmlType::Q4_1,
     GgmlType::Q5_0,
@@ -100,6 +106,10 @@ const TYPES: [GgmlType; 14] = [
     GgmlType::Q6K,
     GgmlType::IQ4NL,
     GgmlType::IQ4XS,
+    GgmlType::TQ1_0,
+    GgmlType::TQ2_0,
+    GgmlType::MXFP4,
+    GgmlType::NVFP4,
     GgmlType::F16,
     GgmlType::BF16,
 ];
@@ -109,8 +119,12 @@ fn every_format_matches_the_cpu_decoders() {
     let device = gpu();
     let mut rng = Rng(0x5EED);
     for ty in TYPES {
-        // 32-element types get a width that is not a multiple of 256.
-        let cols = if ty.block_len() == 256 { 512 } else { 96 };
+        // Types of 32 or 64 elements get a width that is not a multiple of 256.
+        let cols = match ty.block_len() {
+            256 => 512,
+            64 => 192,
+            _ => 96,
+        };
         let rows = 13;
         let bytes = random_blocks(ty, rows, cols, &mut rng);
         let mut w = vec![0f32; rows * cols];
