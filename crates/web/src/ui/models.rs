@@ -151,7 +151,11 @@ fn LocalFile() -> Element {
 fn Settings() -> Element {
     let state = use_context::<AppState>();
     let s = state.settings.read().clone();
-    let backends = [(BackendPref::Auto, "auto (WebGPU when available)"), (BackendPref::Gpu, "WebGPU only"), (BackendPref::Cpu, "CPU")];
+    let backends = [
+        (BackendPref::Auto, "auto (WebGPU when the model fits, else the CPU)"),
+        (BackendPref::Gpu, "WebGPU only"),
+        (BackendPref::Cpu, "CPU"),
+    ];
     rsx! {
         section { class: "panel", id: "settings",
             h2 { "Settings" }

@@ -108,25 +108,26 @@ pub async fn load(model_id: &str, pref: BackendPref) -> Result<Loaded, String> {
     };
     let mut fallback_reason = None;
     if pref != BackendPref::Cpu {
-        match gpu_device().await {
+        let problem = match gpu_device().await {
             Ok((gpu, mut report)) => {
-                let options = LoadOptions { memory_budget: gpu.memory_budget.or_else(gpu::memory_budget), ..gpu.load_options() };
+                // The browser's memory figure is a guess: Auto heeds it, "WebGPU only" tries anyway.
+                let guess = if pref == BackendPref::Auto { gpu::memory_budget() } else { None };
+                let options = LoadOptions { memory_budget: gpu.memory_budget.or(guess), ..gpu.load_options() };
                 match load_gguf_with(&gguf, &source, &gpu.device, options, progress).await {
                     Ok(model) => {
                         report.weight_bytes = model.weight_bytes() as u64;
                         return Ok(Loaded::new(model_id, model, tokenizer, template, report));
                     }
-                    Err(ModelError::DoesNotFit(d)) => {
-                        fallback_reason = Some(format!("{d}; running on the CPU (a smaller model would fit the GPU)"))
-                    }
-                    Err(e) => fallback_reason = Some(format!("the GPU could not take this model ({e}); running on the CPU")),
+                    Err(ModelError::DoesNotFit(d)) => format!("the GPU cannot hold this model: {d} (a smaller model would fit)"),
+                    Err(e) => format!("the GPU could not take this model ({e})"),
                 }
             }
-            Err(reason) => fallback_reason = Some(format!("{reason}; running on the CPU")),
-        }
+            Err(reason) => reason,
+        };
         if pref == BackendPref::Gpu {
-            return Err(fallback_reason.unwrap_or_default());
+            return Err(format!("{problem}; choose auto or CPU under Settings on the Models page to run it on the CPU"));
         }
+        fallback_reason = Some(format!("{problem}; running on the CPU"));
     }
     let cpu = select_device(BackendChoice::Cpu).await.map_err(|e| e.to_string())?;
     let model = load_gguf(&gguf, &source, &cpu.device, progress).await.map_err(|e| format!("cannot load the model: {e}"))?;
