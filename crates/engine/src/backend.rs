@@ -125,9 +125,10 @@ pub async fn select_device(choice: BackendChoice) -> Result<SelectedDevice, Back
     })
 }
 
-/// The largest device-local memory heap of a Vulkan adapter: a discrete GPU's VRAM, or the share
-/// of system memory an integrated one may use. With `VK_EXT_memory_budget` the driver's current
-/// budget for that heap, which leaves out what other programs hold. `None` on other APIs.
+/// What a Vulkan adapter's memory heaps hold: a discrete GPU's largest device-local heap (its
+/// VRAM); for an integrated GPU, which shares system memory, every heap it can use, since a
+/// small device-local carve-out is no limit there. Where the driver has `VK_EXT_memory_budget`,
+/// its current budget per heap, which leaves out what other programs hold. `None` on other APIs.
 #[cfg(not(target_arch = "wasm32"))]
 fn vulkan_memory_budget(adapter: &wgpu::Adapter) -> Option<MemoryBudget> {
     use ash::vk;
@@ -147,13 +148,23 @@ fn vulkan_memory_budget(adapter: &wgpu::Adapter) -> Option<MemoryBudget> {
     // SAFETY: Vulkan 1.1 core (wgpu requires it); `props` chains only the budget struct.
     unsafe { instance.get_physical_device_memory_properties2(physical, &mut props) };
     let memory = props.memory_properties;
-    let heaps = &memory.memory_heaps[..(memory.memory_heap_count as usize).min(vk::MAX_MEMORY_HEAPS)];
-    let (index, heap) =
-        heaps.iter().enumerate().filter(|(_, h)| h.flags.contains(vk::MemoryHeapFlags::DEVICE_LOCAL)).max_by_key(|(_, h)| h.size)?;
-    if has_budget && budget.heap_budget[index] > 0 {
-        return Some(MemoryBudget { bytes: budget.heap_budget[index].min(heap.size), source: "the GPU's memory budget (Vulkan)" });
-    }
-    Some(MemoryBudget { bytes: heap.size, source: "the GPU's device-local memory (Vulkan)" })
+    let count = (memory.memory_heap_count as usize).min(vk::MAX_MEMORY_HEAPS);
+    let usable = |i: usize| {
+        let size = memory.memory_heaps[i].size;
+        if has_budget && budget.heap_budget[i] > 0 {
+            budget.heap_budget[i].min(size)
+        } else {
+            size
+        }
+    };
+    let device_local = |i: &usize| memory.memory_heaps[*i].flags.contains(vk::MemoryHeapFlags::DEVICE_LOCAL);
+    let bytes = if adapter.get_info().device_type == wgpu::DeviceType::IntegratedGpu {
+        (0..count).map(usable).sum()
+    } else {
+        (0..count).filter(device_local).map(usable).max()?
+    };
+    let source = if has_budget { "the GPU's memory budget (Vulkan)" } else { "the GPU's memory heaps (Vulkan)" };
+    Some(MemoryBudget { bytes, source })
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -93,7 +93,7 @@ fn prefill_activation_bytes(c: &ModelConfig, tokens: usize) -> u64 {
 pub struct MemoryBudget {
     /// Bytes the model may occupy.
     pub bytes: u64,
-    /// Where the figure comes from, for the message: "the GPU's device-local memory (Vulkan)".
+    /// Where the figure comes from, for the message: "the GPU's memory budget (Vulkan)".
     pub source: &'static str,
 }
 
