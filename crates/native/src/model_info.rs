@@ -52,6 +52,7 @@ pub fn run(args: ModelArgs) -> Result<()> {
             "gpu_scratch_bytes": gpu.scratch,
             "cpu_bytes": cpu.total(),
             "cpu_weight_bytes": cpu.weights,
+            "cpu_scratch_bytes": cpu.scratch,
         },
     });
     if args.json {
@@ -78,15 +79,16 @@ pub fn run(args: ModelArgs) -> Result<()> {
     println!("chat template:  {}", if meta.get_str("tokenizer.chat_template").is_some() { "yes" } else { "no (ChatML used)" });
     println!("file size:      {:.2} GiB", gib(g.file_size));
     println!(
-        "memory needed:  GPU {:.2} GiB (weights {:.2} GiB), CPU {:.2} GiB (weights {:.2} GiB), \
-         each with a KV cache of {:.2} GiB at {} tokens and about {:.2} GiB of working memory",
+        "memory needed:  GPU {:.2} GiB (weights {:.2} GiB, working memory {:.2} GiB), \
+         CPU {:.2} GiB (weights {:.2} GiB, working memory {:.2} GiB), each with a KV cache of {:.2} GiB at {} tokens",
         gib(gpu.total()),
         gib(gpu.weights),
+        gib(gpu.scratch),
         gib(cpu.total()),
         gib(cpu.weights),
+        gib(cpu.scratch),
         gib(gpu.kv_cache),
-        gpu.context_tokens,
-        gib(gpu.scratch)
+        gpu.context_tokens
     );
     Ok(())
 }
