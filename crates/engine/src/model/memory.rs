@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::gpu_quant::gpu_weight_bytes;
+use super::gpu_quant::{gpu_weight_bytes, tile_rows};
 use super::{LoadOptions, ModelConfig};
 use crate::gguf::GgufFile;
 use crate::quant::{GgmlType, QuantMatrix};
@@ -45,7 +45,7 @@ impl MemoryPlan {
                         // Prefill multiplies a block's matrices as f32 tiles kept under the binding
                         // limit (the embedding is gathered, the head sees only the last position).
                         if t.name.starts_with("blk.") {
-                            let tile_rows = (options.max_binding_bytes / (cols * 4).max(1)).clamp(1, rows.max(1));
+                            let tile_rows = tile_rows(options.max_binding_bytes, rows, cols);
                             largest_tile = largest_tile.max((tile_rows * cols * 4) as u64);
                         }
                         gpu_weight_bytes(t.ty, rows, cols) as u64

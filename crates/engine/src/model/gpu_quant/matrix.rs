@@ -21,6 +21,12 @@ pub struct DeviceQuantMatrix {
     lanes: LanesPerRow,
 }
 
+/// Rows of the f32 tiles prefill dequantizes a `[rows, cols]` matrix into: as many as one
+/// binding holds, at least one.
+pub fn tile_rows(max_binding_bytes: usize, rows: usize, cols: usize) -> usize {
+    (max_binding_bytes / (cols * 4).max(1)).clamp(1, rows.max(1))
+}
+
 impl DeviceQuantMatrix {
     /// Uploads `matrix` when the GPU kernels read its type and width, else returns `None`.
     /// Buffers stay under `max_binding_bytes`.
@@ -40,7 +46,7 @@ impl DeviceQuantMatrix {
                 Tensor::from_data(TensorData::new(words, [len]), (device, DType::U32))
             })
             .collect();
-        let tile_rows = (max_binding_bytes / (cols * 4)).clamp(1, rows.max(1));
+        let tile_rows = tile_rows(max_binding_bytes, rows, cols);
         Some(Self { format, rows, cols, rows_per_shard, shards, tile_rows, lanes })
     }
 

@@ -10,7 +10,7 @@ mod layout;
 mod matrix;
 
 pub use layout::BlockFormat;
-pub use matrix::DeviceQuantMatrix;
+pub use matrix::{tile_rows, DeviceQuantMatrix};
 
 use burn::backend::Dispatch;
 use burn::tensor::{Int, Tensor};
